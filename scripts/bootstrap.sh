@@ -16,7 +16,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libdnnl-dev libxnnpack-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf) ;;
+    --bench) packages+=(libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf) ;;
     --golden) packages+=(python3-torch python3-numpy) ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;

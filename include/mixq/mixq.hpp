@@ -6,6 +6,7 @@
 #include <mixq/core/bit_width.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/qparams.hpp>
+#include <mixq/core/quantize_rule.hpp>
 #include <mixq/core/rounding.hpp>
 #include <mixq/core/scheme.hpp>
 
@@ -16,5 +17,17 @@
 #include <mixq/tensor/qtensor.hpp>
 #include <mixq/tensor/qtensor_concepts.hpp>
 #include <mixq/tensor/quantize.hpp>
+
+#include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/conv.hpp>
+#include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/pack.hpp>
+#include <mixq/kernels/quantize.hpp>
+#include <mixq/kernels/requantize.hpp>
+#include <mixq/kernels/weights.hpp>
+
+#include <mixq/ops/conv.hpp>
+#include <mixq/ops/gemm.hpp>
+#include <mixq/ops/quantize.hpp>
 
 #include <mixq/io/format.hpp>

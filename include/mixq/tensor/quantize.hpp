@@ -21,6 +21,7 @@
 
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
+#include <mixq/core/quantize_rule.hpp>
 #include <mixq/core/scheme.hpp>
 #include <mixq/tensor/qtensor.hpp>
 
@@ -31,21 +32,15 @@ template <scheme S>
 inline std::int32_t quantize_value(float x, float inv_scale, std::int32_t zero_point) noexcept {
   if constexpr (is_binary(S)) {
     (void)inv_scale, (void)zero_point;
-    return (x >= 0.0f || std::isnan(x)) ? 1 : -1;
+    return quantize_binary(x);
   } else {
-    const float t = x * inv_scale;
-    if (std::isnan(t)) return zero_point;  // NaN input, or 0 * inf for a subnormal scale
-    const float r = std::nearbyint(t);
-    // Clamp before converting: r may be far outside the int32 range or infinite.
-    if (r <= static_cast<float>(qmin(S) - zero_point)) return qmin(S);
-    if (r >= static_cast<float>(qmax(S) - zero_point)) return qmax(S);
-    return zero_point + static_cast<std::int32_t>(r);
+    return quantize_code(x, inv_scale, zero_point, qmin(S), qmax(S));
   }
 }
 
 /// One code under the dequantize rule.
 inline float dequantize_value(std::int32_t code, float scale, std::int32_t zero_point) noexcept {
-  return scale * static_cast<float>(code - zero_point);
+  return dequantize_code(code, scale, zero_point);
 }
 
 namespace detail {

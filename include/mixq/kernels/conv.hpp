@@ -1,0 +1,294 @@
+#pragma once
+// Convolutions on NHWC activations with int32 accumulation and the same
+// outputs as the GEMM (int32, or requantized in the same pass):
+//
+//   conv2d_kernel     any kernel size, stride, padding and dilation, as a
+//                     GEMM over patches (im2col in blocks of output pixels;
+//                     a 1x1 convolution with stride 1 reads the input as is).
+//                     Weights: O x (KH * KW * C), packed by pack_weights()
+//                     with K ordered (ky, kx, c) -- OHWI.
+//   depthwise_kernel  3x3 depthwise, stride 1 or 2, any padding, computed
+//                     directly; weights int8 [3][3][C].
+//
+// Padding contributes the input zero point, i.e. nothing after the
+// zero-point correction, as in TFLite.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+
+#include <mixq/config.hpp>
+#include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/pack.hpp>
+#include <mixq/kernels/requantize.hpp>
+#include <mixq/kernels/scratch.hpp>
+
+namespace mixq {
+
+/// The geometry of a 2-D convolution over an NHWC input.
+struct conv2d_shape {
+  std::size_t batch = 1;
+  std::size_t height = 0;
+  std::size_t width = 0;
+  std::size_t channels = 0;  ///< input channels C
+  std::size_t kernel_h = 1;
+  std::size_t kernel_w = 1;
+  std::size_t stride_h = 1;
+  std::size_t stride_w = 1;
+  std::size_t pad_top = 0;
+  std::size_t pad_bottom = 0;
+  std::size_t pad_left = 0;
+  std::size_t pad_right = 0;
+  std::size_t dilation_h = 1;
+  std::size_t dilation_w = 1;
+
+  constexpr std::size_t span_h() const noexcept { return dilation_h * (kernel_h - 1) + 1; }
+  constexpr std::size_t span_w() const noexcept { return dilation_w * (kernel_w - 1) + 1; }
+  constexpr std::size_t out_height() const noexcept {
+    const std::size_t padded = height + pad_top + pad_bottom;
+    return padded < span_h() || stride_h == 0 ? 0 : (padded - span_h()) / stride_h + 1;
+  }
+  constexpr std::size_t out_width() const noexcept {
+    const std::size_t padded = width + pad_left + pad_right;
+    return padded < span_w() || stride_w == 0 ? 0 : (padded - span_w()) / stride_w + 1;
+  }
+  /// Output pixels: the rows of the output (and of the GEMM).
+  constexpr std::size_t out_pixels() const noexcept { return batch * out_height() * out_width(); }
+  /// Codes per patch: the K of the GEMM.
+  constexpr std::size_t patch() const noexcept { return kernel_h * kernel_w * channels; }
+};
+
+/// The input activations: pixel p's C codes are a packed row at
+/// data + p * pixel_stride (one byte per code for 8 bits), pixels in NHWC order.
+struct conv_input {
+  const std::uint8_t* data = nullptr;
+  std::size_t pixel_stride = 0;
+  int bits = 8;
+  bool is_signed = false;
+  std::int32_t zero_point = 0;
+};
+
+namespace detail {
+
+inline void check_conv_shape(const char* where, const conv2d_shape& s) {
+  if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 ||
+      s.dilation_w == 0) {
+    MIXQ_THROW(error, "{}: kernel {}x{}, stride {}x{}, dilation {}x{}; expected all >= 1", where, s.kernel_h,
+               s.kernel_w, s.stride_h, s.stride_w, s.dilation_h, s.dilation_w);
+  }
+  if (s.height + s.pad_top + s.pad_bottom < s.span_h() || s.width + s.pad_left + s.pad_right < s.span_w()) {
+    MIXQ_THROW(error, "{}: the padded input ({}x{}) is smaller than the dilated kernel ({}x{})", where,
+               s.height + s.pad_top + s.pad_bottom, s.width + s.pad_left + s.pad_right, s.span_h(), s.span_w());
+  }
+}
+
+inline row_range check_conv_input(const char* where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
+  if (in.bits != 8 && in.bits != 4 && in.bits != 2) {
+    MIXQ_THROW(error, "{}: input bits = {}; expected 8, 4 or 2", where, in.bits);
+  }
+  const std::int32_t lo = in.is_signed ? -(1 << (in.bits - 1)) : 0;
+  const std::int32_t hi = in.is_signed ? (1 << (in.bits - 1)) - 1 : (1 << in.bits) - 1;
+  if (in.zero_point < lo || in.zero_point > hi) {
+    MIXQ_THROW(error, "{}: input zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
+               in.zero_point, lo, hi);
+  }
+  if (s.batch * s.height * s.width > 0) {
+    if (in.data == nullptr) MIXQ_THROW(error, "{}: input data is null", where);
+    if (in.pixel_stride < packed_row_bytes(s.channels, in.bits)) {
+      MIXQ_THROW(error, "{}: input pixel_stride = {} bytes is smaller than a pixel ({} bytes)", where, in.pixel_stride,
+                 packed_row_bytes(s.channels, in.bits));
+    }
+  }
+  if (pixels.end == std::numeric_limits<std::size_t>::max()) pixels.end = s.out_pixels();
+  if (pixels.begin > pixels.end || pixels.end > s.out_pixels()) {
+    MIXQ_THROW(error, "{}: pixel range [{}, {}) is invalid; expected 0 <= begin <= end <= {} (output pixels)", where,
+               pixels.begin, pixels.end, s.out_pixels());
+  }
+  return pixels;
+}
+
+// An output whose row 0 is row `first` of `out`.
+inline int32_output rows_from(const int32_output& out, std::size_t first) noexcept {
+  return {out.data + first * out.stride, out.stride};
+}
+inline requantized_output rows_from(const requantized_output& out, std::size_t first) noexcept {
+  return {out.data + first * out.stride, out.stride, out.params};
+}
+
+// The lane the input zero point has in an 8-bit lane (two's complement for signed codes).
+inline std::uint8_t zero_lane(const conv_input& in) noexcept { return static_cast<std::uint8_t>(in.zero_point); }
+
+// Writes the patches of output pixels [first, first + count) as rows of K lanes.
+template <kernel_path P>
+void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std::size_t count, std::uint8_t* rows,
+            std::size_t row_stride) noexcept {
+  const std::size_t oh = s.out_height(), ow = s.out_width();
+  const std::size_t c = s.channels;
+  const std::uint8_t pad = zero_lane(in);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t p = first + i;
+    const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+    std::uint8_t* dst = rows + i * row_stride;
+    for (std::size_t ky = 0; ky < s.kernel_h; ++ky) {
+      // Input row of this tap, or a padding row (signed arithmetic on purpose).
+      const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky * s.dilation_h) -
+                      static_cast<std::ptrdiff_t>(s.pad_top);
+      for (std::size_t kx = 0; kx < s.kernel_w; ++kx, dst += c) {
+        const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx * s.dilation_w) -
+                        static_cast<std::ptrdiff_t>(s.pad_left);
+        if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(s.height) ||
+            ix >= static_cast<std::ptrdiff_t>(s.width)) {
+          std::memset(dst, pad, c);
+          continue;
+        }
+        const std::size_t pixel = (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
+        const std::uint8_t* src = in.data + pixel * in.pixel_stride;
+        if (in.bits == 8) {
+          std::memcpy(dst, src, c);
+        } else {
+          unpack_lanes<P>(src, c, in.bits, in.is_signed, dst);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+/// The general convolution: conv2d_kernel(arch, shape, input, weights, bias, out[, pixels]).
+/// Output row p (an output pixel, NHWC order) holds its O channels. `pixels`
+/// selects a range of output pixels for the caller's own threads.
+struct conv2d_fn {
+  template <class Arch, class Output>
+  void operator()(Arch, const conv2d_shape& s, const conv_input& in, const packed_weight_matrix& w,
+                  const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
+    detail::check_kernel_arch<Arch>();
+    constexpr kernel_path P = kernel_path_of<Arch>;
+    constexpr const char* where = "mixq::conv2d_kernel";
+    detail::check_conv_shape(where, s);
+    pixels = detail::check_conv_input(where, s, in, pixels);
+    if (w.layout().bits == 1) MIXQ_THROW(error, "{}: binary weights are not supported by convolutions", where);
+    if (w.k() != s.patch()) {
+      MIXQ_THROW(error, "{}: the weights have K = {} but a patch has {} x {} x {} = {} codes; expected equal", where,
+                 w.k(), s.kernel_h, s.kernel_w, s.channels, s.patch());
+    }
+    const weight_layout expected = weight_layout_for(P, w.layout().bits);
+    if (pixels.begin == pixels.end || w.n() == 0) return;
+    detail::check_output(where, out, w.n());
+
+    const bool direct = s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+                        s.pad_top + s.pad_bottom + s.pad_left + s.pad_right == 0;
+    if (direct) {
+      // A 1x1 convolution with stride 1 is a GEMM over the pixels as they are.
+      const activation_matrix a{in.data, s.out_pixels(), s.channels, in.pixel_stride, in.bits, in.is_signed,
+                                in.zero_point};
+      detail::check_gemm_args(where, expected, a, w, pixels);
+      detail::gemm_driver<P>(a, w, bias, out, pixels);
+      return;
+    }
+    // Patches in blocks of pixels, sized to stay in the L2 cache.
+    const std::size_t k = s.patch();
+    const std::size_t block = std::clamp<std::size_t>((std::size_t{256} << 10) / (k ? k : 1), 1, 1024);
+    auto* patches = detail::scratch<std::uint8_t, 7>(block * k);
+    for (std::size_t p = pixels.begin; p < pixels.end; p += block) {
+      const std::size_t count = std::min(block, pixels.end - p);
+      detail::im2col<P>(s, in, p, count, patches, k);
+      const activation_matrix a{patches, count, k, k, 8, in.is_signed, in.zero_point};
+      row_range all{0, count};
+      detail::check_gemm_args(where, expected, a, w, all);
+      detail::gemm_driver<P>(a, w, bias, detail::rows_from(out, p), all);
+    }
+  }
+};
+
+namespace detail {
+
+// acc[c] += (x[c] - zp) * w[c] for c < n: the depthwise tap.
+template <kernel_path P>
+MIXQ_INLINE void depthwise_tap(std::int32_t* acc, const std::uint8_t* x, const std::int32_t* w, std::size_t n,
+                               bool is_signed, std::int32_t zp) noexcept {
+  std::size_t c = 0;
+#if MIXQ_WITH_AVX512VNNI
+  if constexpr (P == kernel_path::avx512vnni) {
+    const __m512i z = _mm512_set1_epi32(zp);
+    for (; c + 16 <= n; c += 16) {
+      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + c));
+      const __m512i v = _mm512_sub_epi32(is_signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes), z);
+      const __m512i prod = _mm512_mullo_epi32(v, _mm512_loadu_si512(w + c));
+      _mm512_storeu_si512(acc + c, _mm512_add_epi32(_mm512_loadu_si512(acc + c), prod));
+    }
+  }
+#endif
+  if (is_signed) {
+    for (; c < n; ++c) acc[c] += (static_cast<std::int8_t>(x[c]) - zp) * w[c];
+  } else {
+    for (; c < n; ++c) acc[c] += (static_cast<std::int32_t>(x[c]) - zp) * w[c];
+  }
+}
+
+}  // namespace detail
+
+/// 3x3 depthwise convolution: depthwise_kernel(arch, shape, input, weights, bias, out[, pixels]).
+/// shape.kernel_h = kernel_w = 3, dilation 1, stride 1 or 2; 8-bit input;
+/// weights int8 [ky][kx][c]; output row p holds the C channels of pixel p.
+struct depthwise_fn {
+  template <class Arch, class Output>
+  void operator()(Arch, const conv2d_shape& s, const conv_input& in, const std::int8_t* weights,
+                  const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
+    detail::check_kernel_arch<Arch>();
+    constexpr kernel_path P = kernel_path_of<Arch>;
+    constexpr const char* where = "mixq::depthwise_kernel";
+    detail::check_conv_shape(where, s);
+    if (s.kernel_h != 3 || s.kernel_w != 3 || s.dilation_h != 1 || s.dilation_w != 1) {
+      MIXQ_THROW(error, "{}: kernel {}x{} with dilation {}x{}; this kernel is 3x3 without dilation", where, s.kernel_h,
+                 s.kernel_w, s.dilation_h, s.dilation_w);
+    }
+    if ((s.stride_h != 1 && s.stride_h != 2) || (s.stride_w != 1 && s.stride_w != 2)) {
+      MIXQ_THROW(error, "{}: stride {}x{}; expected 1 or 2", where, s.stride_h, s.stride_w);
+    }
+    pixels = detail::check_conv_input(where, s, in, pixels);
+    if (in.bits != 8) MIXQ_THROW(error, "{}: input bits = {}; the depthwise kernel takes 8-bit input", where, in.bits);
+    if (pixels.begin == pixels.end || s.channels == 0) return;
+    if (weights == nullptr) MIXQ_THROW(error, "{}: weights are null", where);
+    detail::check_output(where, out, s.channels);
+    if constexpr (std::is_same_v<Output, requantized_output>) {
+      if (out.params.offset != nullptr) {
+        MIXQ_THROW(error, "{}: requantize_params.offset must be null; pass the bias argument instead", where);
+      }
+    }
+
+    const std::size_t c = s.channels, oh = s.out_height(), ow = s.out_width();
+    // Weights widened once per call; one accumulator row.
+    auto* w32 = detail::scratch<std::int32_t, 8>(9 * c);
+    for (std::size_t i = 0; i < 9 * c; ++i) w32[i] = weights[i];
+    auto* acc = detail::scratch<std::int32_t, 9>(c);
+    auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
+    std::fill(no_offset, no_offset + c, 0);
+    for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
+      const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+      for (std::size_t i = 0; i < c; ++i) acc[i] = bias ? bias[i] : 0;
+      for (std::size_t ky = 0; ky < 3; ++ky) {
+        const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
+        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(s.height)) continue;
+        for (std::size_t kx = 0; kx < 3; ++kx) {
+          const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx) - static_cast<std::ptrdiff_t>(s.pad_left);
+          if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(s.width)) continue;
+          const std::size_t pixel =
+              (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
+          detail::depthwise_tap<P>(acc, in.data + pixel * in.pixel_stride, w32 + (ky * 3 + kx) * c, c, in.is_signed,
+                                   in.zero_point);
+        }
+      }
+      detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, out);
+    }
+  }
+};
+
+inline constexpr conv2d_fn conv2d_kernel{};
+inline constexpr depthwise_fn depthwise_kernel{};
+
+}  // namespace mixq

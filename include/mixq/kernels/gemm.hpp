@@ -1,0 +1,428 @@
+#pragma once
+// Integer GEMM with int32 accumulation:
+//
+//   r[m][n] = sum_k (a[m][k] - a_zero_point) * w[n][k] + bias[n]
+//
+// A (M x K activations) holds 8-bit codes, packed 4/2-bit codes, or binary
+// codes; W (N x K weights) is packed once by pack_weights() for the kernel
+// path that runs (kernels/weights.hpp). The result is written as int32, or
+// requantized (kernels/requantize.hpp) to 8/4/2-bit codes in the same pass.
+//
+// Combinations: weights of 8, 4 or 2 bits with activations of 8, 4 or 2 bits
+// (signed or unsigned, any zero point); binary weights with binary
+// activations (XNOR-popcount). K is at most gemm_max_k for the former.
+//
+// `rows` selects a range of A's rows, so an engine can split M over its own
+// threads: every call is single-threaded and writes only its rows.
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <mixq/config.hpp>
+#include <mixq/core/bit_width.hpp>
+#include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/pack.hpp>
+#include <mixq/kernels/requantize.hpp>
+#include <mixq/kernels/scratch.hpp>
+#include <mixq/kernels/weights.hpp>
+
+namespace mixq {
+
+/// The activation operand: `rows` x `cols` codes; row m starts at
+/// `data + m * stride` and is a packed row of `bits`-bit codes (one byte per
+/// code for 8 bits).
+struct activation_matrix {
+  const std::uint8_t* data = nullptr;
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::size_t stride = 0;  ///< bytes from one row to the next
+  int bits = 8;            ///< 8, 4, 2, or 1 (binary, with is_signed)
+  bool is_signed = false;
+  std::int32_t zero_point = 0;
+};
+
+/// int32 results: r[m][n] at data[m * stride + n].
+struct int32_output {
+  std::int32_t* data = nullptr;
+  std::size_t stride = 0;  ///< elements from one row to the next
+};
+
+/// Requantized results: row m is a packed row of params.bits-bit codes at
+/// data + m * stride. params.offset must be null: the bias argument and the
+/// zero-point correction take its place.
+struct requantized_output {
+  std::uint8_t* data = nullptr;
+  std::size_t stride = 0;  ///< bytes from one row to the next
+  requantize_params params{};
+};
+
+/// Rows [begin, end) of A; the default is all of them.
+struct row_range {
+  std::size_t begin = 0;
+  std::size_t end = std::numeric_limits<std::size_t>::max();
+};
+
+/// Largest K for which no kernel's int32 accumulator can overflow: every
+/// path accumulates products of an unsigned 8-bit lane (at most 255) and a
+/// signed lane of magnitude at most 128, so K * 255 * 128 < 2^31.
+inline constexpr std::size_t gemm_max_k = (std::size_t{1} << 31) / (255 * 128);
+
+/// Largest K of the binary kernels: |r| <= K.
+inline constexpr std::size_t gemm_max_k_binary = std::numeric_limits<std::int32_t>::max();
+
+namespace detail {
+
+inline std::int32_t wrap_add(std::int32_t a, std::int32_t b) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) + static_cast<std::uint32_t>(b));
+}
+inline std::int32_t wrap_mul(std::int32_t a, std::int32_t b) noexcept {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) * static_cast<std::uint32_t>(b));
+}
+
+// Expands one panel of sub-byte weights into the 8-bit layout (blocks of
+// panel*4 bytes per group of 4 k), each code multiplied by 2^scale_shift
+// (0 for true values; 8 - bits keeps the code's sign bit in bit 7).
+inline void expand_panel(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks, int scale_shift,
+                         std::uint8_t* out) noexcept {
+  const std::size_t groups = static_cast<std::size_t>(8 / l.bits);
+  const std::size_t block = static_cast<std::size_t>(l.panel) * 4;
+  const unsigned bits = static_cast<unsigned>(l.bits);
+  for (std::size_t kb = 0; kb < k_blocks; ++kb) {
+    const std::uint8_t* src = packed + kb * block;
+    for (std::size_t j = 0; j < groups; ++j) {
+      std::uint8_t* dst = out + (kb * groups + j) * block;
+      const unsigned up = 8u - bits - static_cast<unsigned>(j) * bits;  // field j to the top of the byte
+      const unsigned top_mask = (0xffu << (8u - bits)) & 0xffu;
+      const int down = 8 - static_cast<int>(bits) - scale_shift;
+      for (std::size_t b = 0; b < block; ++b) {
+        // The field at the top of the byte is the code times 2^(8 - bits) as int8.
+        const auto top = static_cast<std::int8_t>(static_cast<std::uint8_t>((static_cast<unsigned>(src[b]) << up) & top_mask));
+        dst[b] = static_cast<std::uint8_t>(static_cast<std::int8_t>(top >> down));
+      }
+    }
+  }
+}
+
+// The arguments every path's tile function receives.
+struct tile_args {
+  const std::uint8_t* a = nullptr;  // first row of the block: 8-bit lanes
+  std::size_t lda = 0;
+  std::size_t rows = 0;  // <= the path's mr
+  bool a_signed = false;
+  const std::uint8_t* b = nullptr;  // the panel in the path's layout (8-bit unless bits says otherwise)
+  int bits = 8;                     // bits of the panel data at b: 8 (true codes), or 4/2 read in place
+  int code_bits = 8;                // bits of the weight codes (before any expansion)
+  int panel = 0;
+  std::size_t panels = 1;        // consecutive panels to compute (direct reads only)
+  std::size_t panel_stride = 0;  // bytes from one panel to the next at b
+  std::size_t k = 0;
+  const std::int32_t* column_sums = nullptr;  // of the first panel
+  std::int32_t* tile = nullptr;               // rows x (panels * panel), exact sum_k a * w
+};
+
+template <kernel_path P>
+struct gemm_path;
+
+// Portable path: plain loops over the 8-bit layout.
+template <>
+struct gemm_path<kernel_path::scalar> {
+  static constexpr std::size_t mr = 4;
+  static constexpr bool direct_subbyte = false;  // sub-byte panels are expanded first
+  static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+
+  static void tile(const tile_args& t) noexcept {
+    const std::size_t panel = static_cast<std::size_t>(t.panel);
+    const std::size_t groups = (t.k + 3) / 4;
+    for (std::size_t r = 0; r < t.rows; ++r) {
+      const std::uint8_t* a = t.a + r * t.lda;
+      std::int32_t* out = t.tile + r * panel;
+      for (std::size_t c = 0; c < panel; ++c) out[c] = 0;
+      for (std::size_t g = 0; g < groups; ++g) {
+        const std::size_t kk = std::min<std::size_t>(4, t.k - 4 * g);
+        std::int32_t av[4] = {0, 0, 0, 0};
+        for (std::size_t i = 0; i < kk; ++i) {
+          av[i] = t.a_signed ? static_cast<std::int8_t>(a[4 * g + i]) : static_cast<std::int32_t>(a[4 * g + i]);
+        }
+        const auto* b = reinterpret_cast<const std::int8_t*>(t.b + g * panel * 4);
+        for (std::size_t c = 0; c < panel; ++c) {
+          out[c] += av[0] * b[4 * c] + av[1] * b[4 * c + 1] + av[2] * b[4 * c + 2] + av[3] * b[4 * c + 3];
+        }
+      }
+    }
+  }
+};
+
+template <kernel_path P>
+void expand_panel_for(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks, int scale_shift,
+                      std::uint8_t* out) noexcept {
+  expand_panel(packed, l, k_blocks, scale_shift, out);
+}
+
+// Binary weights and activations: r = K - 2 * popcount(a xor w).
+template <kernel_path P>
+struct binary_path {
+  // Row `a` (k_words words, bits past K zero) against one panel.
+  static void row(const std::uint64_t* a, std::size_t k_words, const std::uint8_t* panel, std::size_t width,
+                  std::size_t k, std::int32_t* out) noexcept {
+    const std::size_t stride = width;
+    for (std::size_t c = 0; c < width; ++c) {
+      std::uint64_t ones = 0;
+      for (std::size_t kw = 0; kw < k_words; ++kw) {
+        std::uint64_t w;
+        std::memcpy(&w, panel + (kw * stride + c) * 8, 8);
+        ones += static_cast<std::uint64_t>(std::popcount(a[kw] ^ w));
+      }
+      out[c] = static_cast<std::int32_t>(static_cast<std::int64_t>(k) - 2 * static_cast<std::int64_t>(ones));
+    }
+  }
+};
+
+}  // namespace detail
+}  // namespace mixq
+
+#include <mixq/kernels/x86/gemm_avx2.hpp>
+#include <mixq/kernels/x86/gemm_avx512vnni.hpp>
+#include <mixq/kernels/arm/gemm_neon.hpp>
+
+namespace mixq {
+namespace detail {
+
+inline std::size_t check_gemm_args(const char* where, const weight_layout& expected, const activation_matrix& a,
+                                   const packed_weight_matrix& w, row_range& rows) {
+  const weight_layout& l = w.layout();
+  if (!(l == expected)) {
+    MIXQ_THROW(error,
+               "{}: the weights were packed for the '{}' kernel ({}-bit, panel {}) but this call runs the '{}' kernel "
+               "(panel {}); pack them with weight_layout_for<Arch>({}) for the Arch you call with",
+               where, to_string(l.path), l.bits, l.panel, to_string(expected.path), expected.panel, l.bits);
+  }
+  if (a.cols != w.k()) {
+    MIXQ_THROW(error, "{}: activations have K = {} columns but the weights have K = {}; expected equal", where, a.cols,
+               w.k());
+  }
+  const bool binary = l.bits == 1;
+  if (binary != (a.bits == 1)) {
+    MIXQ_THROW(error, "{}: {}-bit activations with {}-bit weights; binary (1-bit) weights need binary activations "
+                      "and the other way round",
+               where, a.bits, l.bits);
+  }
+  if (binary) {
+    if (!a.is_signed || a.zero_point != 0) {
+      MIXQ_THROW(error, "{}: 1-bit activations must be binary codes (-1/+1: is_signed = true, zero_point = 0); got "
+                        "is_signed = {}, zero_point = {}",
+                 where, a.is_signed, a.zero_point);
+    }
+  } else {
+    if (a.bits != 8 && a.bits != 4 && a.bits != 2) {
+      MIXQ_THROW(error, "{}: activation bits = {}; expected 8, 4 or 2 (or 1 with binary weights)", where, a.bits);
+    }
+    const std::int32_t lo = a.is_signed ? -(1 << (a.bits - 1)) : 0;
+    const std::int32_t hi = a.is_signed ? (1 << (a.bits - 1)) - 1 : (1 << a.bits) - 1;
+    if (a.zero_point < lo || a.zero_point > hi) {
+      MIXQ_THROW(error, "{}: activation zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
+                 a.zero_point, lo, hi);
+    }
+  }
+  const std::size_t max_k = binary ? gemm_max_k_binary : gemm_max_k;
+  if (a.cols > max_k) {
+    MIXQ_THROW(error, "{}: K = {} is beyond the kernel's overflow bound; expected K <= {}", where, a.cols, max_k);
+  }
+  if (rows.end == std::numeric_limits<std::size_t>::max()) rows.end = a.rows;
+  if (rows.begin > rows.end || rows.end > a.rows) {
+    MIXQ_THROW(error, "{}: row range [{}, {}) is invalid; expected 0 <= begin <= end <= {} (rows of A)", where,
+               rows.begin, rows.end, a.rows);
+  }
+  if (rows.begin < rows.end && a.cols > 0) {
+    if (a.data == nullptr) MIXQ_THROW(error, "{}: activation data is null", where);
+    if (a.stride < packed_row_bytes(a.cols, a.bits)) {
+      MIXQ_THROW(error, "{}: activation stride = {} bytes is smaller than a row ({} bytes)", where, a.stride,
+                 packed_row_bytes(a.cols, a.bits));
+    }
+  }
+  return rows.end - rows.begin;
+}
+
+inline void check_output(const char* where, const int32_output& out, std::size_t n) {
+  if (out.data == nullptr) MIXQ_THROW(error, "{}: output data is null", where);
+  if (out.stride < n) {
+    MIXQ_THROW(error, "{}: output stride = {} elements is smaller than N = {}; the output buffer is too small", where,
+               out.stride, n);
+  }
+}
+
+inline void check_output(const char* where, const requantized_output& out, std::size_t n) {
+  check_requantize_params(out.params, where);
+  if (out.params.offset != nullptr) {
+    MIXQ_THROW(error, "{}: requantize_params.offset must be null in a GEMM; pass the bias argument instead", where);
+  }
+  if (out.data == nullptr) MIXQ_THROW(error, "{}: output data is null", where);
+  if (out.stride < packed_row_bytes(n, out.params.bits)) {
+    MIXQ_THROW(error, "{}: output stride = {} bytes is smaller than a row of {} {}-bit codes ({} bytes)", where,
+               out.stride, n, out.params.bits, packed_row_bytes(n, out.params.bits));
+  }
+}
+
+// Writes rows x width results of a tile (offsets already applied) for columns [n0, n0 + width).
+template <kernel_path P>
+void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, std::size_t n0, std::size_t width,
+                const std::int32_t* offset, std::size_t m0, const int32_output& out) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int32_t* t = tile + r * panel;
+    std::int32_t* o = out.data + (m0 + r) * out.stride + n0;
+    for (std::size_t c = 0; c < width; ++c) o[c] = wrap_add(t[c], offset[c]);
+  }
+}
+
+template <kernel_path P>
+void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, std::size_t n0, std::size_t width,
+                const std::int32_t* offset, std::size_t m0, const requantized_output& out) noexcept {
+  requantize_params p = out.params;
+  p.offset = offset - n0;  // requantize_lanes indexes channels from n0
+  alignas(64) std::uint8_t lanes[512];
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::uint8_t* o = out.data + (m0 + r) * out.stride;
+    if (p.bits == 8) {
+      requantize_lanes<P>(tile + r * panel, width, n0, p, o + n0);
+    } else {
+      requantize_lanes<P>(tile + r * panel, width, n0, p, lanes);
+      pack_lanes<P>(lanes, width, p.bits, o + n0 * static_cast<std::size_t>(p.bits) / 8);
+    }
+  }
+}
+
+template <kernel_path P, class Output>
+void gemm_binary(const activation_matrix& a, const packed_weight_matrix& w, const std::int32_t* offsets,
+                 const Output& out, row_range rows) {
+  const std::size_t k = w.k();
+  const std::size_t k_words = w.k_blocks();
+  const std::size_t panel = static_cast<std::size_t>(w.layout().panel);
+  auto* row_words = scratch<std::uint64_t, 0>(k_words);
+  auto* tile = scratch<std::int32_t, 1>(panel);
+  const std::size_t row_bytes = packed_row_bytes(k, 1);
+  for (std::size_t m = rows.begin; m < rows.end; ++m) {
+    // A copy of the row with the bits past K cleared, in whole words.
+    std::memset(row_words, 0, k_words * 8);
+    std::memcpy(row_words, a.data + m * a.stride, row_bytes);
+    if (k % 64) row_words[k_words - 1] &= (std::uint64_t{1} << (k % 64)) - 1u;
+    for (std::size_t p = 0; p < w.panels(); ++p) {
+      const std::size_t n0 = p * panel;
+      const std::size_t width = std::min(panel, w.n() - n0);
+      binary_path<P>::row(row_words, k_words, w.panel(p), panel, k, tile);
+      store_tile<P>(tile, panel, 1, n0, width, offsets + n0, m, out);
+    }
+  }
+}
+
+template <kernel_path P, class Output>
+void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, const std::int32_t* bias,
+                 const Output& out, row_range rows) {
+  using path = gemm_path<P>;
+  const std::size_t n = w.n();
+  const std::size_t k = w.k();
+  const weight_layout& layout = w.layout();
+  const std::size_t panel = static_cast<std::size_t>(layout.panel);
+  const std::size_t padded_n = w.panels() * panel;
+
+  // Per-column offsets: bias - zero_point * column sum (mod 2^32, like the lanes).
+  auto* offsets = scratch<std::int32_t, 2>(padded_n);
+  const std::int32_t* sums = w.column_sums();
+  for (std::size_t c = 0; c < padded_n; ++c) {
+    const std::int32_t b = (bias != nullptr && c < n) ? bias[c] : 0;
+    offsets[c] = wrap_add(b, -wrap_mul(a_in.zero_point, sums[c]));
+  }
+  if (rows.begin == rows.end || n == 0) return;
+  if (layout.bits == 1) {
+    gemm_binary<P>(a_in, w, offsets, out, rows);
+    return;
+  }
+  if (k == 0) {
+    // Empty sums: every result is the offset.
+    auto* zeros = scratch<std::int32_t, 1>(panel);
+    std::fill(zeros, zeros + panel, 0);
+    for (std::size_t m = rows.begin; m < rows.end; ++m) {
+      for (std::size_t p = 0; p < w.panels(); ++p) {
+        store_tile<P>(zeros, panel, 1, p * panel, std::min(panel, n - p * panel), offsets + p * panel, m, out);
+      }
+    }
+    return;
+  }
+
+  // Activations as 8-bit lanes: sub-byte rows are unpacked once per call.
+  const std::size_t m_count = rows.end - rows.begin;
+  const std::uint8_t* a = a_in.data + rows.begin * a_in.stride;
+  std::size_t lda = a_in.stride;
+  if (a_in.bits != 8) {
+    lda = (k + 63) / 64 * 64;
+    auto* lanes = scratch<std::uint8_t, 3>(m_count * lda);
+    for (std::size_t m = 0; m < m_count; ++m) {
+      unpack_lanes<P>(a + m * a_in.stride, k, a_in.bits, a_in.is_signed, lanes + m * lda);
+    }
+    a = lanes;
+  }
+
+  const std::size_t groups = (k + 3) / 4;
+  const bool few_rows = m_count <= path::mr;
+  const bool expand = layout.bits != 8 && !(path::direct_subbyte && few_rows);
+  std::uint8_t* expanded = expand ? scratch<std::uint8_t, 4>(groups * 4 * panel + 4 * panel * 8) : nullptr;
+  // A single block of rows may take several panels at once (more independent sums in flight).
+  const std::size_t group = expand || !few_rows ? 1 : path::panels_for(m_count);
+  auto* tile = scratch<std::int32_t, 5>(path::mr * panel * group);
+  tile_args t;
+  t.lda = lda;
+  t.a_signed = a_in.is_signed;
+  t.panel = layout.panel;
+  t.panel_stride = w.panel_bytes();
+  t.k = k;
+  t.code_bits = layout.bits;
+  for (std::size_t p = 0; p < w.panels();) {
+    const std::size_t count = w.panels() - p >= group ? group : 1;
+    const std::size_t n0 = p * panel;
+    const std::size_t width = std::min(panel * count, n - n0);
+    t.column_sums = sums + n0;
+    t.panels = count;
+    if (expand) {
+      expand_panel_for<P>(w.panel(p), layout, w.k_blocks(), 0, expanded);
+      t.b = expanded;
+      t.bits = 8;
+    } else {
+      t.b = w.panel(p);
+      t.bits = layout.bits;
+    }
+    for (std::size_t m = 0; m < m_count; m += path::mr) {
+      t.a = a + m * lda;
+      t.rows = std::min(path::mr, m_count - m);
+      t.tile = tile;
+      path::tile(t);
+      store_tile<P>(tile, panel * count, t.rows, n0, width, offsets + n0, rows.begin + m, out);
+    }
+    p += count;
+  }
+}
+
+}  // namespace detail
+
+/// The GEMM kernel functor: gemm_kernel(arch, a, w, bias, out[, rows]).
+/// `bias` may be null. Throws mixq::error (once per call, before any work)
+/// for a shape mismatch, K beyond the overflow bound, a too-small output,
+/// or weights packed for another kernel.
+struct gemm_fn {
+  template <class Arch, class Output>
+  void operator()(Arch, const activation_matrix& a, const packed_weight_matrix& w, const std::int32_t* bias,
+                  const Output& out, row_range rows = {}) const {
+    detail::check_kernel_arch<Arch>();
+    constexpr kernel_path P = kernel_path_of<Arch>;
+    const std::size_t m = detail::check_gemm_args("mixq::gemm_kernel", weight_layout_for(P, w.layout().bits), a, w, rows);
+    if (m == 0 || w.n() == 0) return;
+    detail::check_output("mixq::gemm_kernel", out, w.n());
+    detail::gemm_driver<P>(a, w, bias, out, rows);
+  }
+};
+
+inline constexpr gemm_fn gemm_kernel{};
+
+}  // namespace mixq

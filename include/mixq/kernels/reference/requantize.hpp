@@ -1,0 +1,39 @@
+#pragma once
+// Scalar twin of kernels/requantize.hpp.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <mixq/core/bit_width.hpp>
+#include <mixq/core/fixed_point.hpp>
+#include <mixq/kernels/reference/codes.hpp>
+#include <mixq/kernels/requantize.hpp>
+
+namespace mixq::reference {
+
+/// One value: clamp(zp + multiply_by_quantized_multiplier(x + offset, m), min, max).
+inline std::int32_t requantize_value(std::int32_t x, std::int32_t offset, fixed_multiplier m, std::int32_t zero_point,
+                                     std::int32_t min, std::int32_t max) {
+  const auto sum = static_cast<std::int32_t>(static_cast<std::int64_t>(x) + offset);
+  const std::int64_t q = std::int64_t{zero_point} + multiply_by_quantized_multiplier(sum, m);
+  return static_cast<std::int32_t>(q < min ? min : (q > max ? max : q));
+}
+
+/// rows x cols values (row-major, no padding) to packed rows of p.bits-bit codes.
+inline std::vector<std::uint8_t> requantize(const std::int32_t* x, std::size_t rows, std::size_t cols,
+                                            const requantize_params& p) {
+  const std::size_t row_bytes = packed_row_bytes(cols, p.bits);
+  std::vector<std::uint8_t> out(rows * row_bytes, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < cols; ++c) {
+      const fixed_multiplier m = p.per_channel ? p.multiplier[c] : p.multiplier[0];
+      const std::int32_t q = requantize_value(x[r * cols + c], p.offset ? p.offset[c] : 0, m, p.zero_point, p.min,
+                                              p.max);
+      write_code(out.data() + r * row_bytes, c, p.bits, q);
+    }
+  }
+  return out;
+}
+
+}  // namespace mixq::reference

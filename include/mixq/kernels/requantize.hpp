@@ -1,0 +1,292 @@
+#pragma once
+// Requantize int32 accumulators to b-bit codes:
+//
+//   q = clamp(zero_point + multiply_by_quantized_multiplier(x + offset[n], multiplier[n]), min, max)
+//
+// with TFLite's double rounding, one multiplier per channel (the position n
+// along a row) or one for the whole tensor, an optional per-channel int32
+// offset (bias, zero-point corrections), and the activation (ReLU, ReLU6)
+// folded into [min, max]. Codes are written as 8-bit lanes or packed 4/2-bit
+// rows (storage/packed.hpp layout).
+//
+// Precondition of the rule (as in TFLite): for multipliers with shift > 0,
+// (x + offset) * 2^shift fits in int32; shift <= 30.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <mixq/config.hpp>
+#include <mixq/core/fixed_point.hpp>
+#include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/pack.hpp>
+
+#if MIXQ_WITH_AVX2 || MIXQ_WITH_AVX512VNNI
+#include <immintrin.h>
+#endif
+#if MIXQ_WITH_NEON64
+#include <arm_neon.h>
+#endif
+
+namespace mixq {
+
+/// Where and how requantized codes are written.
+struct requantize_params {
+  const fixed_multiplier* multiplier = nullptr;  ///< one per channel, or one
+  bool per_channel = false;
+  const std::int32_t* offset = nullptr;  ///< added before the multiply, one per channel; may be null
+  std::int32_t zero_point = 0;
+  std::int32_t min = -128;  ///< clamp, within the output codes' range
+  std::int32_t max = 127;
+  int bits = 8;  ///< 8, 4 or 2
+  bool is_signed = true;
+};
+
+namespace detail {
+
+inline void check_requantize_params(const requantize_params& p, const char* where) {
+  if (p.bits != 8 && p.bits != 4 && p.bits != 2) {
+    MIXQ_THROW(error, "{}: output bits = {}; expected 8, 4 or 2", where, p.bits);
+  }
+  if (p.multiplier == nullptr) MIXQ_THROW(error, "{}: multiplier is null; expected one per channel or one", where);
+  const std::int32_t lo = p.is_signed ? -(1 << (p.bits - 1)) : 0;
+  const std::int32_t hi = p.is_signed ? (1 << (p.bits - 1)) - 1 : (1 << p.bits) - 1;
+  if (p.min > p.max || p.min < lo || p.max > hi) {
+    MIXQ_THROW(error, "{}: clamp [min, max] = [{}, {}] is invalid; expected {} <= min <= max <= {} ({}int{} codes)", where,
+               p.min, p.max, lo, hi, p.is_signed ? "" : "u", p.bits);
+  }
+}
+
+// One value under the rule; the scalar twin of every vector lane.
+inline std::int32_t requantize_one(std::int32_t x, std::int32_t offset, fixed_multiplier m, std::int32_t zero_point,
+                                   std::int32_t lo, std::int32_t hi) noexcept {
+  // x + offset wraps like the SIMD lanes do; the rule's precondition keeps the true sum in range.
+  const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(offset));
+  const std::int64_t q = std::int64_t{zero_point} + multiply_by_quantized_multiplier(sum, m);
+  return static_cast<std::int32_t>(q < lo ? lo : (q > hi ? hi : q));
+}
+
+// Requantizes x[0, n) into 8-bit lanes out[0, n) (int8 or uint8 bit patterns);
+// channel c0 + i for element i.
+template <kernel_path P>
+void requantize_lanes(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_params& p,
+                      std::uint8_t* out) noexcept;
+
+template <>
+inline void requantize_lanes<kernel_path::scalar>(const std::int32_t* x, std::size_t n, std::size_t c0,
+                                                  const requantize_params& p, std::uint8_t* out) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t c = c0 + i;
+    const fixed_multiplier m = p.per_channel ? p.multiplier[c] : p.multiplier[0];
+    const std::int32_t off = p.offset ? p.offset[c] : 0;
+    out[i] = static_cast<std::uint8_t>(requantize_one(x[i], off, m, p.zero_point, p.min, p.max));
+  }
+}
+
+#if MIXQ_WITH_AVX512VNNI
+// 16 lanes of x * m with TFLite's double rounding (per-lane multiplier and shift).
+MIXQ_INLINE __m512i mbqm_avx512(__m512i x, __m512i mult, __m512i shift) noexcept {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i left = _mm512_max_epi32(shift, zero);
+  const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
+  const __m512i xs = _mm512_sllv_epi32(x, left);
+  // Saturating rounding doubling high multiply: (xs * mult + 2^30) >> 31 in
+  // 64-bit lanes, even and odd lanes separately.
+  const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
+  const __m512i even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(xs, mult), nudge), 31);
+  const __m512i odd = _mm512_srai_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(xs, 32), _mm512_srli_epi64(mult, 32)), nudge), 31);
+  __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, _mm512_slli_epi64(odd, 32));
+  const __m512i int_min = _mm512_set1_epi32(INT32_MIN);
+  const __mmask16 overflow =
+      _mm512_cmpeq_epi32_mask(xs, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
+  high = _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(INT32_MAX));
+  // Rounding divide by 2^right, halves away from zero.
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+  const __m512i remainder = _mm512_and_si512(high, mask);
+  const __m512i threshold = _mm512_add_epi32(
+      _mm512_srai_epi32(mask, 1), _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(high, zero), one));
+  const __m512i shifted = _mm512_srav_epi32(high, right);
+  return _mm512_mask_add_epi32(shifted, _mm512_cmpgt_epi32_mask(remainder, threshold), shifted, one);
+}
+
+// Splits 16 fixed_multiplier structs (multiplier, shift pairs) into two vectors.
+MIXQ_INLINE void load_multipliers_avx512(const fixed_multiplier* m, __m512i& mult, __m512i& shift) noexcept {
+  static_assert(sizeof(fixed_multiplier) == 8, "fixed_multiplier is two 32-bit fields");
+  const __m512i lo = _mm512_loadu_si512(m);
+  const __m512i hi = _mm512_loadu_si512(m + 8);
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  mult = _mm512_permutex2var_epi32(lo, even, hi);
+  shift = _mm512_permutex2var_epi32(lo, odd, hi);
+}
+
+template <>
+inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
+                                                      const requantize_params& p, std::uint8_t* out) noexcept {
+  __m512i mult = _mm512_set1_epi32(p.multiplier[0].multiplier);
+  __m512i shift = _mm512_set1_epi32(p.multiplier[0].shift);
+  const __m512i zp = _mm512_set1_epi32(p.zero_point);
+  const __m512i lo = _mm512_set1_epi32(p.min);
+  const __m512i hi = _mm512_set1_epi32(p.max);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m512i v = _mm512_loadu_si512(x + i);
+    if (p.offset) v = _mm512_add_epi32(v, _mm512_loadu_si512(p.offset + c0 + i));
+    if (p.per_channel) load_multipliers_avx512(p.multiplier + c0 + i, mult, shift);
+    __m512i q = _mm512_add_epi32(mbqm_avx512(v, mult, shift), zp);
+    q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(q));
+  }
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+}
+#endif
+
+#if MIXQ_WITH_AVX2
+// 8 lanes of x * m with TFLite's double rounding.
+MIXQ_INLINE __m256i mbqm_avx2(__m256i x, __m256i mult, __m256i shift) noexcept {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i left = _mm256_max_epi32(shift, zero);
+  const __m256i right = _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero);
+  const __m256i xs = _mm256_sllv_epi32(x, left);
+  // AVX2 has no 64-bit arithmetic shift: (p + 2^30) >> 31 keeps bits 31..62
+  // of the sum, which a logical shift by 31 also yields in the low 32 bits.
+  const __m256i nudge = _mm256_set1_epi64x(std::int64_t{1} << 30);
+  const __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(xs, mult), nudge), 31);
+  const __m256i odd = _mm256_srli_epi64(
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(xs, 32), _mm256_srli_epi64(mult, 32)), nudge), 31);
+  __m256i high = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+  const __m256i int_min = _mm256_set1_epi32(INT32_MIN);
+  const __m256i overflow = _mm256_and_si256(_mm256_cmpeq_epi32(xs, int_min), _mm256_cmpeq_epi32(mult, int_min));
+  high = _mm256_blendv_epi8(high, _mm256_set1_epi32(INT32_MAX), overflow);
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, right), one);
+  const __m256i remainder = _mm256_and_si256(high, mask);
+  const __m256i negative = _mm256_cmpgt_epi32(zero, high);  // all ones when high < 0
+  const __m256i threshold = _mm256_sub_epi32(_mm256_srai_epi32(mask, 1), negative);
+  const __m256i shifted = _mm256_srav_epi32(high, right);
+  return _mm256_sub_epi32(shifted, _mm256_cmpgt_epi32(remainder, threshold));
+}
+
+template <>
+inline void requantize_lanes<kernel_path::avx2>(const std::int32_t* x, std::size_t n, std::size_t c0,
+                                                const requantize_params& p, std::uint8_t* out) noexcept {
+  __m256i mult = _mm256_set1_epi32(p.multiplier[0].multiplier);
+  __m256i shift = _mm256_set1_epi32(p.multiplier[0].shift);
+  const __m256i zp = _mm256_set1_epi32(p.zero_point);
+  const __m256i lo = _mm256_set1_epi32(p.min);
+  const __m256i hi = _mm256_set1_epi32(p.max);
+  const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    if (p.offset) v = _mm256_add_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.offset + c0 + i)));
+    if (p.per_channel) {
+      const __m256i a = _mm256_permutevar8x32_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier + c0 + i)), even);
+      const __m256i b = _mm256_permutevar8x32_epi32(
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.multiplier + c0 + i + 4)), even);
+      mult = _mm256_permute2x128_si256(a, b, 0x20);
+      shift = _mm256_permute2x128_si256(a, b, 0x31);
+    }
+    __m256i q = _mm256_add_epi32(mbqm_avx2(v, mult, shift), zp);
+    q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+    // Codes are in [-128, 255]: keep the low byte of each lane.
+    const __m256i bytes = _mm256_shuffle_epi8(
+        q, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
+                            -1, -1, -1, -1, -1, -1, -1, -1));
+    const std::uint32_t low = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 0));
+    const std::uint32_t high = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 4));
+    const std::uint64_t packed = low | (std::uint64_t{high} << 32);
+    std::memcpy(out + i, &packed, 8);
+  }
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+}
+#endif
+
+#if MIXQ_WITH_NEON64
+// 4 lanes of x * m with TFLite's double rounding: NEON has the two steps as
+// instructions (sqrdmulh saturates INT32_MIN * INT32_MIN like the rule).
+MIXQ_INLINE int32x4_t mbqm_neon(int32x4_t x, int32x4_t mult, int32x4_t shift) noexcept {
+  const int32x4_t zero = vdupq_n_s32(0);
+  const int32x4_t left = vmaxq_s32(shift, zero);
+  const int32x4_t right = vminq_s32(shift, zero);  // <= 0: a right shift in vrshlq
+  const int32x4_t high = vqrdmulhq_s32(vshlq_s32(x, left), mult);
+  // vrshlq rounds halves up; the rule rounds them away from zero: nudge
+  // negative values down by one first (gemmlowp's fixup).
+  const int32x4_t fixup = vshrq_n_s32(vandq_s32(high, right), 31);
+  const int32x4_t fixed = vqaddq_s32(high, fixup);
+  return vrshlq_s32(fixed, right);
+}
+
+template <>
+inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size_t n, std::size_t c0,
+                                                const requantize_params& p, std::uint8_t* out) noexcept {
+  int32x4_t mult = vdupq_n_s32(p.multiplier[0].multiplier);
+  int32x4_t shift = vdupq_n_s32(p.multiplier[0].shift);
+  const int32x4_t zp = vdupq_n_s32(p.zero_point);
+  const int32x4_t lo = vdupq_n_s32(p.min);
+  const int32x4_t hi = vdupq_n_s32(p.max);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    int32x4_t v = vld1q_s32(x + i);
+    if (p.offset) v = vaddq_s32(v, vld1q_s32(p.offset + c0 + i));
+    if (p.per_channel) {
+      const int32x4x2_t pairs = vld2q_s32(reinterpret_cast<const std::int32_t*>(p.multiplier + c0 + i));
+      mult = pairs.val[0];
+      shift = pairs.val[1];
+    }
+    int32x4_t q = vaddq_s32(mbqm_neon(v, mult, shift), zp);
+    q = vminq_s32(vmaxq_s32(q, lo), hi);
+    const int16x4_t narrow16 = vmovn_s32(q);
+    const int8x8_t narrow8 = vmovn_s16(vcombine_s16(narrow16, narrow16));
+    const std::uint32_t bytes = vget_lane_u32(vreinterpret_u32_s8(narrow8), 0);
+    std::memcpy(out + i, &bytes, 4);
+  }
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+}
+#endif
+
+}  // namespace detail
+
+/// Requantizes rows of int32 values. Row r has `cols` values at
+/// `x + r * x_stride`; its codes go to `out + r * out_stride` (bytes), as
+/// 8-bit lanes or a packed 4/2-bit row. Channels run along the row.
+struct requantize_fn {
+  template <class Arch>
+  void operator()(Arch, const std::int32_t* x, std::size_t rows, std::size_t cols, std::size_t x_stride,
+                  std::uint8_t* out, std::size_t out_stride, const requantize_params& p) const {
+    detail::check_kernel_arch<Arch>();
+    detail::check_requantize_params(p, "mixq::requantize_kernel");
+    if (rows == 0 || cols == 0) return;
+    if (x == nullptr || out == nullptr) MIXQ_THROW(error, "mixq::requantize_kernel: null input or output");
+    const std::size_t row_bytes = packed_row_bytes(cols, p.bits);
+    if (x_stride < cols || out_stride < row_bytes) {
+      MIXQ_THROW(error,
+                 "mixq::requantize_kernel: strides ({}, {}) are too small; expected x_stride >= {} and out_stride >= {}",
+                 x_stride, out_stride, cols, row_bytes);
+    }
+    constexpr kernel_path P = kernel_path_of<Arch>;
+    constexpr std::size_t chunk = 1024;
+    alignas(64) std::uint8_t lanes[chunk];
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int32_t* in = x + r * x_stride;
+      std::uint8_t* o = out + r * out_stride;
+      if (p.bits == 8) {
+        detail::requantize_lanes<P>(in, cols, 0, p, o);
+        continue;
+      }
+      for (std::size_t c = 0; c < cols; c += chunk) {
+        const std::size_t n = cols - c < chunk ? cols - c : chunk;
+        detail::requantize_lanes<P>(in + c, n, c, p, lanes);
+        // chunk is a multiple of 8, so every chunk starts on a byte boundary.
+        detail::pack_lanes<P>(lanes, n, p.bits, o + c * static_cast<std::size_t>(p.bits) / 8);
+      }
+    }
+  }
+};
+
+inline constexpr requantize_fn requantize_kernel{};
+
+}  // namespace mixq

@@ -1,0 +1,189 @@
+#pragma once
+// The AVX-512 VNNI GEMM path: vpdpbusd multiplies unsigned bytes of A by
+// signed bytes of W and adds groups of four into int32 lanes.
+//
+// Panels are 64 channels wide (four zmm of 16 lanes, each lane one channel's
+// 4-byte group). A tile of up to 6 rows keeps 24 accumulators in registers;
+// tiles of 1 to 3 rows (GEMV) alternate between several accumulator sets so
+// the dot products do not wait on each other.
+//
+// Signed activations are shifted to unsigned (x ^ 0x80 = x + 128) and the
+// tile subtracts 128 * column sum. Sub-byte weights are read in place by the
+// few-row tiles: a field moved to the top of its byte (shift, mask) is the
+// code times 2^(8 - bits) as a signed byte, and the sums are shifted back
+// exactly at the end. Larger tiles use panels expanded to bytes once.
+// Included by kernels/gemm.hpp.
+
+#if MIXQ_WITH_AVX512VNNI
+
+#include <immintrin.h>
+
+namespace mixq::detail {
+
+// Field j of each byte of v, moved to the top of the byte: the code times 2^(8 - Bits).
+template <int Bits>
+MIXQ_INLINE __m512i vnni_field(__m512i v, int j) noexcept {
+  if constexpr (Bits == 8) {
+    (void)j;
+    return v;
+  } else {
+    constexpr int top_mask = (0xff << (8 - Bits)) & 0xff;
+    const int up = 8 - Bits - j * Bits;
+    const __m512i moved = up == 0 ? v : _mm512_sll_epi16(v, _mm_cvtsi32_si128(up));
+    return _mm512_and_si512(moved, _mm512_set1_epi8(static_cast<char>(top_mask)));
+  }
+}
+
+MIXQ_INLINE __m512i vnni_broadcast(const std::uint8_t* p) noexcept {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// The bulk of a tile: Rows rows against Panels consecutive panels over
+// blocks [0, n_blocks) of K; writes the raw sums (Bits < 8: scaled) to tile,
+// Panels * 64 per row. Every register array lives in this one loop and is
+// indexed by constants only, which is what lets GCC keep them in registers.
+template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
+void vnni_main(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
+               std::size_t n_blocks, std::int32_t* tile) noexcept {
+  constexpr std::size_t block_k = 4 * (8 / Bits);  // codes of K per block
+  constexpr std::size_t block_b = 256;             // bytes of W per block
+  constexpr std::size_t vectors = 4 * Panels;      // accumulators per row
+  __m512i acc[Rows][vectors];
+  unroll<Rows * vectors>([&](auto i) { acc[i / vectors][i % vectors] = _mm512_setzero_si512(); });
+  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
+  for (std::size_t kb = 0; kb < n_blocks; ++kb) {
+    const std::uint8_t* ap = a + kb * block_k;
+    const std::uint8_t* bp = b + kb * block_b;
+    unroll<8 / Bits>([&](auto j) {
+      __m512i av[Rows];
+      unroll<Rows>([&](auto r) {
+        av[r] = vnni_broadcast(ap + r * lda + 4 * j);
+        if constexpr (Signed) av[r] = _mm512_xor_si512(av[r], flip);
+      });
+      unroll<vectors>([&](auto v) {
+        const std::uint8_t* w = bp + (v / 4) * panel_stride + 64 * (v % 4);
+        const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
+        unroll<Rows>([&](auto r) { acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av[r], bv); });
+      });
+    });
+  }
+  unroll<Rows * vectors>([&](auto i) {
+    _mm512_storeu_si512(tile + (i / vectors) * 64 * Panels + (i % vectors) * 16, acc[i / vectors][i % vectors]);
+  });
+}
+
+// What vnni_main leaves: the partial block at the end of K, each row's rest
+// copied into a zero-padded block so no byte past a row is read. Adds to the
+// sums in tile.
+template <int Bits, std::size_t Rows, bool Signed>
+void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
+               std::size_t panels, std::size_t block, std::size_t k, std::int32_t* tile) noexcept {
+  constexpr std::size_t block_k = 4 * (8 / Bits);
+  constexpr std::size_t block_b = 256;
+  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
+  alignas(64) std::uint8_t padded[Rows * block_k] = {};
+  const std::size_t count = k - block * block_k;
+  for (std::size_t r = 0; r < Rows; ++r) std::memcpy(padded + r * block_k, a + r * lda + block * block_k, count);
+  for (std::size_t j = 0; j < 8 / Bits; ++j) {
+    for (std::size_t r = 0; r < Rows; ++r) {
+      __m512i av = vnni_broadcast(padded + r * block_k + 4 * j);
+      if constexpr (Signed) av = _mm512_xor_si512(av, flip);
+      for (std::size_t v = 0; v < 4 * panels; ++v) {
+        const std::uint8_t* w = b + (v / 4) * panel_stride + block * block_b + 64 * (v % 4);
+        const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
+        std::int32_t* t = tile + r * 64 * panels + 16 * v;
+        _mm512_storeu_si512(t, _mm512_dpbusd_epi32(_mm512_loadu_si512(t), av, bv));
+      }
+    }
+  }
+}
+
+template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
+void vnni_tile(const tile_args& t) noexcept {
+  constexpr std::size_t block_k = 4 * (8 / Bits);
+  const std::size_t full_blocks = t.k / block_k;
+  vnni_main<Bits, Rows, Signed, Panels>(t.a, t.lda, t.b, t.panel_stride, full_blocks, t.tile);
+  if (full_blocks * block_k < t.k) {
+    vnni_rest<Bits, Rows, Signed>(t.a, t.lda, t.b, t.panel_stride, Panels, full_blocks, t.k, t.tile);
+  }
+  if constexpr (Bits != 8 || Signed) {
+    // Undo the scaling of sub-byte codes and the +128 shift of signed activations.
+    for (std::size_t v = 0; v < 4 * Panels; ++v) {
+      __m512i correction = _mm512_setzero_si512();
+      if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
+      for (std::size_t r = 0; r < Rows; ++r) {
+        std::int32_t* p = t.tile + r * 64 * Panels + 16 * v;
+        __m512i sum = _mm512_loadu_si512(p);
+        if constexpr (Bits != 8) sum = _mm512_srai_epi32(sum, 8 - Bits);
+        _mm512_storeu_si512(p, _mm512_sub_epi32(sum, correction));
+      }
+    }
+  }
+}
+
+// Panels a block of `rows` rows takes at once: enough accumulators to hide
+// the dot product's latency (16 to 24 in flight).
+constexpr std::size_t vnni_panels_for(std::size_t rows) noexcept { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
+
+template <int Bits, bool Signed>
+void vnni_tile_rows(const tile_args& t) noexcept {
+  const bool wide = t.panels > 1;
+  switch (t.rows) {
+    case 1: wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t); break;
+    case 2: wide ? vnni_tile<Bits, 2, Signed, vnni_panels_for(2)>(t) : vnni_tile<Bits, 2, Signed, 1>(t); break;
+    case 3: vnni_tile<Bits, 3, Signed, 1>(t); break;
+    case 4: vnni_tile<Bits, 4, Signed, 1>(t); break;
+    case 5: vnni_tile<Bits, 5, Signed, 1>(t); break;
+    default: vnni_tile<Bits, 6, Signed, 1>(t); break;
+  }
+}
+
+template <>
+struct gemm_path<kernel_path::avx512vnni> {
+  static constexpr std::size_t mr = 6;
+  static constexpr bool direct_subbyte = true;
+  static constexpr std::size_t panels_for(std::size_t rows) noexcept { return vnni_panels_for(rows); }
+
+  static void tile(const tile_args& t) noexcept {
+    const bool s = t.a_signed;
+    switch (t.bits) {
+      case 4: s ? vnni_tile_rows<4, true>(t) : vnni_tile_rows<4, false>(t); break;
+      case 2: s ? vnni_tile_rows<2, true>(t) : vnni_tile_rows<2, false>(t); break;
+      default: s ? vnni_tile_rows<8, true>(t) : vnni_tile_rows<8, false>(t); break;
+    }
+  }
+};
+
+#if defined(__AVX512VPOPCNTDQ__)
+// Binary rows with vpopcntq: eight channels' words per zmm.
+template <>
+struct binary_path<kernel_path::avx512vnni> {
+  static void row(const std::uint64_t* a, std::size_t k_words, const std::uint8_t* panel, std::size_t width,
+                  std::size_t k, std::int32_t* out) noexcept {
+    for (std::size_t c = 0; c < width; c += 32) {
+      __m512i ones[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                         _mm512_setzero_si512()};
+      for (std::size_t kw = 0; kw < k_words; ++kw) {
+        const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kw]));
+        const std::uint8_t* w = panel + (kw * width + c) * 8;
+        for (std::size_t q = 0; q < 4; ++q) {
+          const __m512i x = _mm512_xor_si512(av, _mm512_loadu_si512(w + 64 * q));
+          ones[q] = _mm512_add_epi64(ones[q], _mm512_popcnt_epi64(x));
+        }
+      }
+      const __m256i kk = _mm256_set1_epi32(static_cast<std::int32_t>(k));
+      for (std::size_t q = 0; q < 4; ++q) {
+        const __m256i n = _mm512_cvtepi64_epi32(ones[q]);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c + 8 * q),
+                            _mm256_sub_epi32(kk, _mm256_slli_epi32(n, 1)));
+      }
+    }
+  }
+};
+#endif
+
+}  // namespace mixq::detail
+
+#endif  // MIXQ_WITH_AVX512VNNI

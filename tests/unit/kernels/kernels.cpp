@@ -1,0 +1,543 @@
+// Differential tests of every kernel against its scalar twin in
+// kernels/reference, for every architecture compiled into this binary and
+// available on this CPU: bit-exact, on random shapes with ragged tails and on
+// extreme codes.
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include <mixq/kernels/reference/conv.hpp>
+#include <mixq/kernels/reference/gemm.hpp>
+#include <mixq/kernels/reference/pack.hpp>
+#include <mixq/kernels/reference/quantize.hpp>
+#include <mixq/kernels/reference/requantize.hpp>
+
+#include "kernel_table.hpp"
+
+namespace {
+
+using mixq_test::kernel_table;
+
+// The tables this CPU can run; every table's name is logged with its results.
+std::vector<kernel_table> runnable_tables() {
+  std::vector<kernel_table> out;
+  for (const auto& t : mixq_test::compiled_kernel_tables()) {
+    if (t.available()) {
+      out.push_back(t);
+    } else {
+      WARN("kernel path " << t.name << " is compiled in but this CPU cannot run it");
+    }
+  }
+  return out;
+}
+
+struct random_source {
+  std::mt19937 rng;
+  explicit random_source(unsigned seed) : rng(seed) {}
+  int integer(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+  std::size_t size(std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); }
+  bool coin() { return integer(0, 1) == 1; }
+  float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); }
+};
+
+std::int32_t code_min(int bits, bool is_signed) { return is_signed ? (bits == 1 ? -1 : -(1 << (bits - 1))) : 0; }
+std::int32_t code_max(int bits, bool is_signed) {
+  return is_signed ? (bits == 1 ? 1 : (1 << (bits - 1)) - 1) : (1 << bits) - 1;
+}
+
+// A random code of the width (binary: -1 or +1).
+std::int32_t random_code(random_source& r, int bits, bool is_signed) {
+  if (bits == 1 && is_signed) return r.coin() ? 1 : -1;
+  return r.integer(code_min(bits, is_signed), code_max(bits, is_signed));
+}
+
+// rows x cols random codes as packed rows, `stride` bytes apart (stride >= row bytes).
+std::vector<std::uint8_t> random_packed(random_source& r, std::size_t rows, std::size_t cols, std::size_t stride,
+                                        int bits, bool is_signed) {
+  std::vector<std::uint8_t> out(rows * stride + 1, 0);
+  for (std::size_t m = 0; m < rows; ++m) {
+    for (std::size_t k = 0; k < cols; ++k) mixq::reference::write_code(out.data() + m * stride, k, bits, random_code(r, bits, is_signed));
+  }
+  return out;
+}
+
+std::vector<mixq::fixed_multiplier> random_multipliers(random_source& r, std::size_t n) {
+  std::vector<mixq::fixed_multiplier> m(n);
+  for (auto& x : m) x = mixq::quantize_multiplier(std::ldexp(static_cast<double>(r.real(0.5f, 1.0f)), r.integer(-20, -6)));
+  return m;
+}
+
+mixq::requantize_params random_requantize(random_source& r, const std::vector<mixq::fixed_multiplier>& m,
+                                          int bits, bool is_signed) {
+  mixq::requantize_params p;
+  p.multiplier = m.data();
+  p.per_channel = m.size() > 1;
+  p.bits = bits;
+  p.is_signed = is_signed;
+  const std::int32_t lo = code_min(bits, is_signed), hi = code_max(bits, is_signed);
+  p.zero_point = r.integer(lo, hi);
+  p.min = lo;
+  p.max = hi;
+  if (r.coin()) {  // a ReLU-like clamp
+    p.min = std::min(std::max(p.zero_point, lo), hi);
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("pack and unpack match the reference for every width", "[kernels][pack]") {
+  random_source r(11);
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int bits = 1; bits <= 8; ++bits) {
+        for (bool is_signed : {false, true}) {
+          for (int trial = 0; trial < 6; ++trial) {
+            const std::size_t rows = r.size(1, 4), cols = r.size(1, 300);
+            const std::size_t row_bytes = mixq::packed_row_bytes(cols, bits);
+            std::vector<std::uint8_t> lanes(rows * cols);
+            for (auto& l : lanes) l = static_cast<std::uint8_t>(random_code(r, bits, is_signed));
+            INFO("bits " << bits << " signed " << is_signed << " rows " << rows << " cols " << cols);
+
+            std::vector<std::uint8_t> packed(rows * (row_bytes + 3), 0xAB);
+            table.pack(lanes.data(), rows, cols, cols, packed.data(), row_bytes + 3, bits);
+            const auto expected = mixq::reference::pack(lanes.data(), rows, cols, bits, is_signed);
+            for (std::size_t m = 0; m < rows; ++m) {
+              const std::vector<std::uint8_t> got(packed.begin() + static_cast<std::ptrdiff_t>(m * (row_bytes + 3)),
+                                                  packed.begin() + static_cast<std::ptrdiff_t>(m * (row_bytes + 3) + row_bytes));
+              const std::vector<std::uint8_t> want(expected.begin() + static_cast<std::ptrdiff_t>(m * row_bytes),
+                                                   expected.begin() + static_cast<std::ptrdiff_t>((m + 1) * row_bytes));
+              REQUIRE(got == want);
+              // Bytes past the row are left alone.
+              REQUIRE(packed[m * (row_bytes + 3) + row_bytes] == 0xAB);
+            }
+
+            std::vector<std::uint8_t> back(rows * cols, 0);
+            table.unpack(packed.data(), rows, cols, row_bytes + 3, back.data(), cols, bits, is_signed);
+            REQUIRE(back == mixq::reference::unpack(packed.data(), rows, cols, row_bytes + 3, bits, is_signed));
+            REQUIRE(back == lanes);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize and dequantize match the reference rule", "[kernels][quantize]") {
+  random_source r(12);
+  const std::vector<mixq::scheme> schemes = {
+      mixq::schemes::int8_asym,    mixq::schemes::uint8_asym, mixq::schemes::int8_sym_narrow,
+      mixq::schemes::int8_pow2,    mixq::schemes::uint8_sym,  mixq::schemes::int4_sym,
+      mixq::schemes::uint4_asym,   mixq::schemes::int2_sym,   mixq::schemes::uint2_asym,
+      mixq::schemes::binary,       mixq::schemes::uint1,      mixq::scheme{.bits = 3, .symmetric = false},
+      mixq::scheme{.bits = 6, .is_signed = false, .symmetric = false}};
+  const float special[] = {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity(), 0.0f, -0.0f, 1e30f, -1e30f};
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (const auto& s : schemes) {
+        for (auto axis : {mixq::channel_axis::tensor, mixq::channel_axis::row, mixq::channel_axis::column}) {
+          const std::size_t rows = r.size(1, 5), cols = r.size(1, 140);
+          const std::size_t channels = axis == mixq::channel_axis::tensor ? 1 : axis == mixq::channel_axis::row ? rows : cols;
+          std::vector<float> scale(channels);
+          std::vector<std::int32_t> zp(channels);
+          for (std::size_t c = 0; c < channels; ++c) {
+            scale[c] = mixq::is_pow2(s) ? std::ldexp(1.0f, r.integer(-8, 0)) : r.real(0.01f, 0.5f);
+            zp[c] = s.symmetric ? mixq::symmetric_zero_point(s) : r.integer(mixq::qmin(s), mixq::qmax(s));
+          }
+          // Values around the codes, exact ties (code + 0.5) * scale, and the special values.
+          const std::size_t stride = cols + 2;
+          std::vector<float> x(rows * stride);
+          for (std::size_t m = 0; m < rows; ++m) {
+            for (std::size_t k = 0; k < cols; ++k) {
+              const std::size_t c = axis == mixq::channel_axis::tensor ? 0 : axis == mixq::channel_axis::row ? m : k;
+              float v = r.real(-1.2f, 1.2f) * scale[c] * static_cast<float>(1 << s.bits);
+              const int kind = r.integer(0, 9);
+              if (kind == 0) v = special[r.integer(0, 6)];
+              if (kind == 1) v = (static_cast<float>(r.integer(-130, 130)) + 0.5f) * scale[c];
+              x[m * stride + k] = v;
+            }
+          }
+          INFO("scheme bits " << s.bits << " signed " << s.is_signed << " symmetric " << s.symmetric << " axis "
+                              << static_cast<int>(axis) << " rows " << rows << " cols " << cols);
+          const std::size_t row_bytes = mixq::packed_row_bytes(cols, s.bits);
+          std::vector<std::uint8_t> q(rows * row_bytes, 0);
+          table.quantize(s, x.data(), rows, cols, stride, scale.data(), zp.data(), axis, q.data(), row_bytes);
+          REQUIRE(q == mixq::reference::quantize(s, x.data(), rows, cols, stride, scale.data(), zp.data(), axis));
+
+          std::vector<float> back(rows * cols, -7.0f);
+          table.dequantize(s, q.data(), rows, cols, row_bytes, scale.data(), zp.data(), axis, back.data(), cols);
+          const auto want = mixq::reference::dequantize(s, q.data(), rows, cols, row_bytes, scale.data(), zp.data(), axis);
+          for (std::size_t i = 0; i < back.size(); ++i) {
+            // Bit-identical floats (no NaN can come out of dequantize).
+            REQUIRE(std::memcmp(&back[i], &want[i], sizeof(float)) == 0);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize kernels reject invalid parameters once per call", "[kernels][quantize][errors]") {
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      const float x[4] = {0.1f, 0.2f, 0.3f, 0.4f};
+      std::uint8_t q[4];
+      const float bad_scales[] = {0.0f, -1.0f, std::numeric_limits<float>::infinity(),
+                                  std::numeric_limits<float>::quiet_NaN()};
+      const std::int32_t zp = 0;
+      for (float sc : bad_scales) {
+        CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+                          Catch::Contains("scale[0]") && Catch::Contains("finite scale > 0"));
+      }
+      const float sc = 0.1f;
+      const std::int32_t big = 300;
+      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &big, mixq::channel_axis::tensor, q, 4),
+                        Catch::Contains("zero_point[0] = 300"));
+      const std::int32_t three = 3;
+      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int4_sym, x, 1, 4, 4, &sc, &three, mixq::channel_axis::tensor, q, 4),
+                        Catch::Contains("symmetric"));
+      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_pow2, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+                        Catch::Contains("power of two"));
+      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 3),
+                        Catch::Contains("too small"));
+      CHECK_THROWS_WITH(table.quantize(mixq::scheme{.bits = 9}, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+                        Catch::Contains("bits must be in 1..8"));
+    }
+  }
+}
+
+TEST_CASE("requantize matches TFLite's rule lane by lane", "[kernels][requantize]") {
+  random_source r(13);
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int bits : {8, 4, 2}) {
+        for (bool is_signed : {false, true}) {
+          for (int trial = 0; trial < 4; ++trial) {
+            const std::size_t rows = r.size(1, 3), cols = r.size(1, 100);
+            std::vector<std::int32_t> x(rows * cols);
+            for (auto& v : x) v = r.integer(-(1 << 22), 1 << 22);
+            x[0] = std::numeric_limits<std::int32_t>::min() / 2;  // far below the range
+            const auto m = random_multipliers(r, r.coin() ? cols : 1);
+            auto p = random_requantize(r, m, bits, is_signed);
+            std::vector<std::int32_t> offset(cols);
+            for (auto& o : offset) o = r.integer(-1000, 1000);
+            if (r.coin()) p.offset = offset.data();
+            const std::size_t row_bytes = mixq::packed_row_bytes(cols, bits);
+            std::vector<std::uint8_t> out(rows * row_bytes, 0);
+            table.requantize(x.data(), rows, cols, cols, out.data(), row_bytes, p);
+            INFO("bits " << bits << " signed " << is_signed << " cols " << cols << " per-channel " << p.per_channel);
+            REQUIRE(out == mixq::reference::requantize(x.data(), rows, cols, p));
+          }
+        }
+      }
+      SECTION("multipliers above one, ties and the saturating case") {
+        // shift > 0 (real multipliers >= 1), x * multiplier ties, and INT32_MIN * INT32_MIN.
+        const std::vector<mixq::fixed_multiplier> m = {
+            mixq::quantize_multiplier(1.5), mixq::quantize_multiplier(0.5), {std::numeric_limits<std::int32_t>::min(), 0},
+            mixq::quantize_multiplier(0.25), mixq::quantize_multiplier(3.0), mixq::quantize_multiplier(0.75),
+            mixq::quantize_multiplier(1e-9), mixq::quantize_multiplier(0.999999999)};
+        const std::vector<std::int32_t> x = {1000, 3, std::numeric_limits<std::int32_t>::min(), -6, 7, -5, 100000, -129,
+                                             -1000, -3, 5, 6, -7, 5, -100000, 129};
+        mixq::requantize_params p;
+        p.multiplier = m.data();
+        p.per_channel = true;
+        p.min = -128;
+        p.max = 127;
+        std::vector<std::uint8_t> out(x.size(), 0);
+        table.requantize(x.data(), 2, 8, 8, out.data(), 8, p);
+        REQUIRE(out == mixq::reference::requantize(x.data(), 2, 8, p));
+      }
+    }
+  }
+}
+
+namespace {
+
+struct gemm_case {
+  int wbits;
+  int abits;
+  bool a_signed;
+};
+
+// Runs one random GEMM through a table, int32 and requantized, and compares with the twin.
+void check_gemm(const kernel_table& table, random_source& r, const gemm_case& gc, std::size_t m, std::size_t n,
+                std::size_t k) {
+  const bool binary = gc.wbits == 1;
+  const std::size_t stride = mixq::packed_row_bytes(k, gc.abits) + r.size(0, 5);
+  const auto a_data = random_packed(r, m, k, stride, gc.abits, gc.a_signed);
+  mixq::activation_matrix a{a_data.data(), m, k, stride, gc.abits, gc.a_signed, 0};
+  if (!binary && r.coin()) a.zero_point = r.integer(code_min(gc.abits, gc.a_signed), code_max(gc.abits, gc.a_signed));
+  std::vector<std::int8_t> w(n * k);
+  for (auto& v : w) v = static_cast<std::int8_t>(random_code(r, gc.wbits, true));
+  const auto packed = mixq::pack_weights(table.layout(gc.wbits), w.data(), n, k, k);
+  std::vector<std::int32_t> bias(n);
+  for (auto& b : bias) b = r.integer(-5000, 5000);
+  const std::int32_t* bias_ptr = r.coin() ? bias.data() : nullptr;
+  mixq::row_range rows{0, m};
+  if (m > 2 && r.coin()) rows = {1, m - 1};
+  const std::size_t rm = rows.end - rows.begin;
+  INFO("w" << gc.wbits << "a" << gc.abits << (gc.a_signed ? " signed" : " unsigned") << " M " << m << " N " << n
+           << " K " << k << " zero point " << a.zero_point << " rows [" << rows.begin << ", " << rows.end << ")");
+
+  const auto want = mixq::reference::gemm(a, w.data(), n, bias_ptr, rows);
+  const std::size_t ldc = n + 3;
+  std::vector<std::int32_t> c((rows.begin + rm) * ldc, 0x7eadbeef);
+  table.gemm_i32(a, packed, bias_ptr, {c.data(), ldc}, rows);
+  for (std::size_t i = 0; i < rm; ++i) {
+    const std::vector<std::int32_t> got(c.begin() + static_cast<std::ptrdiff_t>((rows.begin + i) * ldc),
+                                        c.begin() + static_cast<std::ptrdiff_t>((rows.begin + i) * ldc + n));
+    const std::vector<std::int32_t> expect(want.begin() + static_cast<std::ptrdiff_t>(i * n),
+                                           want.begin() + static_cast<std::ptrdiff_t>((i + 1) * n));
+    REQUIRE(got == expect);
+    REQUIRE(c[(rows.begin + i) * ldc + n] == 0x7eadbeef);
+  }
+  if (rows.begin > 0) REQUIRE(c[0] == 0x7eadbeef);  // rows outside the range are not written
+
+  for (int obits : {8, 4, 2}) {
+    const bool out_signed = r.coin();
+    const auto mult = random_multipliers(r, r.coin() ? n : 1);
+    const auto p = random_requantize(r, mult, obits, out_signed);
+    const std::size_t row_bytes = mixq::packed_row_bytes(n, obits);
+    std::vector<std::uint8_t> q((rows.begin + rm) * row_bytes, 0);
+    table.gemm_rq(a, packed, bias_ptr, {q.data(), row_bytes, p}, rows);
+    const auto expect = mixq::reference::requantize(want.data(), rm, n, p);
+    REQUIRE(std::equal(expect.begin(), expect.end(), q.begin() + static_cast<std::ptrdiff_t>(rows.begin * row_bytes)));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("GEMM matches the reference on random shapes", "[kernels][gemm]") {
+  random_source r(14);
+  const std::vector<gemm_case> cases = {{8, 8, false}, {8, 8, true}, {4, 8, false}, {4, 8, true}, {2, 8, false},
+                                        {2, 8, true},  {4, 4, false}, {4, 4, true}, {2, 2, false}, {2, 2, true},
+                                        {8, 4, true},  {4, 2, false}, {1, 1, true}};
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (const auto& gc : cases) {
+        for (int trial = 0; trial < 5; ++trial) {
+          const std::size_t m = r.size(1, 14), n = r.size(1, 150), k = r.size(1, 200);
+          check_gemm(table, r, gc, m, n, k);
+        }
+        check_gemm(table, r, gc, 7, 64 * 4 + 64 + 3, 257);  // several panels, multi-panel tiles and tails
+        check_gemm(table, r, gc, 1, 300, 129);             // GEMV
+        check_gemm(table, r, gc, 2, 130, 35);
+      }
+    }
+  }
+}
+
+TEST_CASE("GEMM is exact with extreme codes at the largest K", "[kernels][gemm]") {
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      const std::size_t k = mixq::gemm_max_k, n = 3;
+      for (int wbits : {8, 4, 2}) {
+        for (bool a_signed : {false, true}) {
+          const std::uint8_t a_lo = a_signed ? 0x80 : 0x00, a_hi = a_signed ? 0x7f : 0xff;
+          const auto w_lo = static_cast<std::int8_t>(-(1 << (wbits - 1)));
+          const auto w_hi = static_cast<std::int8_t>((1 << (wbits - 1)) - 1);
+          for (std::uint8_t av : {a_lo, a_hi}) {
+            for (std::int8_t wv : {w_lo, w_hi}) {
+              const std::vector<std::uint8_t> a(2 * k, av);
+              const std::vector<std::int8_t> w(n * k, wv);
+              const auto packed = mixq::pack_weights(table.layout(wbits), w.data(), n, k, k);
+              const mixq::activation_matrix am{a.data(), 2, k, k, 8, a_signed, 0};
+              std::vector<std::int32_t> c(2 * n);
+              table.gemm_i32(am, packed, nullptr, {c.data(), n}, {});
+              const std::int64_t code = a_signed ? static_cast<std::int8_t>(av) : av;
+              const std::int64_t expect = code * wv * static_cast<std::int64_t>(k);
+              INFO("w" << wbits << " a " << code << " w " << int(wv));
+              REQUIRE(expect >= std::numeric_limits<std::int32_t>::min());
+              REQUIRE(expect <= std::numeric_limits<std::int32_t>::max());
+              for (auto v : c) REQUIRE(v == expect);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("GEMM rejects bad arguments before any work", "[kernels][gemm][errors]") {
+  const auto tables = runnable_tables();
+  for (const auto& table : tables) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      std::vector<std::int8_t> w(4 * 8, 1);
+      const auto packed = mixq::pack_weights(table.layout(8), w.data(), 4, 8, 8);
+      std::vector<std::uint8_t> a(2 * 8, 1);
+      std::vector<std::int32_t> c(2 * 4, 0);
+      const mixq::activation_matrix am{a.data(), 2, 8, 8, 8, false, 0};
+      const mixq::int32_output out{c.data(), 4};
+
+      SECTION("shape mismatch") {
+        const mixq::activation_matrix bad{a.data(), 2, 7, 8, 8, false, 0};
+        CHECK_THROWS_WITH(table.gemm_i32(bad, packed, nullptr, out, {}), Catch::Contains("K = 7") && Catch::Contains("K = 8"));
+      }
+      SECTION("output too small") {
+        CHECK_THROWS_WITH(table.gemm_i32(am, packed, nullptr, {c.data(), 3}, {}), Catch::Contains("too small"));
+        mixq::requantize_params p;
+        const auto m = mixq::quantize_multiplier(0.01);
+        p.multiplier = &m;
+        std::vector<std::uint8_t> q(8);
+        CHECK_THROWS_WITH(table.gemm_rq(am, packed, nullptr, {q.data(), 3, p}, {}), Catch::Contains("stride = 3"));
+      }
+      SECTION("K beyond the overflow bound") {
+        const std::size_t k = mixq::gemm_max_k + 1;
+        std::vector<std::int8_t> big(k, 1);
+        const auto wide = mixq::pack_weights(table.layout(8), big.data(), 1, k, k);
+        std::vector<std::uint8_t> row(k, 1);
+        const mixq::activation_matrix ak{row.data(), 1, k, k, 8, false, 0};
+        CHECK_THROWS_WITH(table.gemm_i32(ak, wide, nullptr, out, {}), Catch::Contains("overflow bound"));
+      }
+      SECTION("weights packed for another kernel") {
+        for (const auto& other : tables) {
+          if (other.layout(8) == table.layout(8)) continue;
+          const auto foreign = mixq::pack_weights(other.layout(8), w.data(), 4, 8, 8);
+          CHECK_THROWS_WITH(table.gemm_i32(am, foreign, nullptr, out, {}), Catch::Contains("were packed for the"));
+        }
+        const auto scalar_layout = mixq::weight_layout_for(mixq::kernel_path::scalar, 8);
+        if (!(scalar_layout == table.layout(8))) {
+          CHECK_THROWS(table.gemm_i32(am, mixq::pack_weights(scalar_layout, w.data(), 4, 8, 8), nullptr, out, {}));
+        }
+      }
+      SECTION("row range, zero point and binary mismatch") {
+        CHECK_THROWS_WITH(table.gemm_i32(am, packed, nullptr, out, {1, 3}), Catch::Contains("row range"));
+        const mixq::activation_matrix zp{a.data(), 2, 8, 8, 8, false, 256};
+        CHECK_THROWS_WITH(table.gemm_i32(zp, packed, nullptr, out, {}), Catch::Contains("zero_point = 256"));
+        const mixq::activation_matrix bin{a.data(), 2, 8, 1, 1, true, 0};
+        CHECK_THROWS_WITH(table.gemm_i32(bin, packed, nullptr, out, {}), Catch::Contains("binary"));
+      }
+      SECTION("weight codes out of range are rejected at packing") {
+        std::vector<std::int8_t> w4(8, 8);
+        CHECK_THROWS_WITH(mixq::pack_weights(table.layout(4), w4.data(), 1, 8, 8),
+                          Catch::Contains("weight (0, 0) = 8 does not fit 4 bits"));
+      }
+    }
+  }
+}
+
+namespace {
+
+void check_conv(const kernel_table& table, random_source& r, const mixq::conv2d_shape& s, int wbits, bool a_signed,
+                std::size_t out_channels) {
+  const std::size_t pixels_in = s.batch * s.height * s.width;
+  const int abits = r.integer(0, 3) == 0 ? 4 : 8;
+  const std::size_t stride = mixq::packed_row_bytes(s.channels, abits);
+  const auto input = random_packed(r, pixels_in, s.channels, stride, abits, a_signed);
+  mixq::conv_input in{input.data(), stride, abits, a_signed, 0};
+  in.zero_point = r.integer(code_min(abits, a_signed), code_max(abits, a_signed));
+  std::vector<std::int8_t> w(out_channels * s.patch());
+  for (auto& v : w) v = static_cast<std::int8_t>(random_code(r, wbits, true));
+  std::vector<std::int32_t> bias(out_channels);
+  for (auto& b : bias) b = r.integer(-3000, 3000);
+  const auto packed = mixq::pack_weights(table.layout(wbits), w.data(), out_channels, s.patch(), s.patch());
+  INFO("conv " << s.batch << "x" << s.height << "x" << s.width << "x" << s.channels << " kernel " << s.kernel_h << "x"
+               << s.kernel_w << " stride " << s.stride_h << "x" << s.stride_w << " pad " << s.pad_top << "," << s.pad_left
+               << "," << s.pad_bottom << "," << s.pad_right << " dilation " << s.dilation_h << "x" << s.dilation_w
+               << " O " << out_channels << " w" << wbits << " a" << abits);
+  const auto want = mixq::reference::conv2d(s, in, w.data(), out_channels, bias.data());
+  std::vector<std::int32_t> c(s.out_pixels() * out_channels, 0);
+  table.conv_i32(s, in, packed, bias.data(), {c.data(), out_channels}, {});
+  REQUIRE(c == want);
+
+  const auto mult = random_multipliers(r, out_channels);
+  const auto p = random_requantize(r, mult, 8, true);
+  std::vector<std::uint8_t> q(s.out_pixels() * out_channels, 0);
+  table.conv_rq(s, in, packed, bias.data(), {q.data(), out_channels, p}, {});
+  REQUIRE(q == mixq::reference::requantize(want.data(), s.out_pixels(), out_channels, p));
+}
+
+}  // namespace
+
+TEST_CASE("convolution matches the reference", "[kernels][conv]") {
+  random_source r(15);
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int trial = 0; trial < 12; ++trial) {
+        mixq::conv2d_shape s;
+        s.batch = r.size(1, 2);
+        s.height = r.size(1, 7);
+        s.width = r.size(1, 7);
+        s.channels = r.size(1, 19);
+        s.kernel_h = r.size(1, 3);
+        s.kernel_w = r.size(1, 3);
+        s.stride_h = r.size(1, 2);
+        s.stride_w = r.size(1, 2);
+        s.dilation_h = r.size(1, 2);
+        s.dilation_w = r.size(1, 2);
+        s.pad_top = r.size(0, 2);
+        s.pad_bottom = r.size(0, 2);
+        s.pad_left = r.size(0, 2);
+        s.pad_right = r.size(0, 2);
+        if (s.out_height() == 0 || s.out_width() == 0) continue;
+        check_conv(table, r, s, trial % 3 == 0 ? 4 : 8, r.coin(), r.size(1, 70));
+      }
+      mixq::conv2d_shape pointwise{.batch = 1, .height = 5, .width = 6, .channels = 33};
+      check_conv(table, r, pointwise, 8, false, 67);  // 1x1, stride 1: the GEMM over pixels directly
+      mixq::conv2d_shape same{.batch = 1, .height = 9, .width = 9, .channels = 8, .kernel_h = 3, .kernel_w = 3,
+                              .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
+      check_conv(table, r, same, 2, true, 16);
+    }
+  }
+}
+
+TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
+  random_source r(16);
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int trial = 0; trial < 16; ++trial) {
+        mixq::conv2d_shape s;
+        s.batch = r.size(1, 2);
+        s.height = r.size(1, 9);
+        s.width = r.size(1, 9);
+        s.channels = r.size(1, 40);
+        s.kernel_h = s.kernel_w = 3;
+        s.stride_h = s.stride_w = r.size(1, 2);
+        s.pad_top = s.pad_left = r.size(0, 1);
+        s.pad_bottom = s.pad_right = r.size(0, 1);
+        if (s.out_height() == 0 || s.out_width() == 0) continue;
+        const bool a_signed = r.coin();
+        const auto input = random_packed(r, s.batch * s.height * s.width, s.channels, s.channels, 8, a_signed);
+        const mixq::conv_input in{input.data(), s.channels, 8, a_signed,
+                                  r.integer(code_min(8, a_signed), code_max(8, a_signed))};
+        std::vector<std::int8_t> w(9 * s.channels);
+        for (auto& v : w) v = static_cast<std::int8_t>(r.integer(-128, 127));
+        std::vector<std::int32_t> bias(s.channels);
+        for (auto& b : bias) b = r.integer(-3000, 3000);
+        INFO("depthwise " << s.batch << "x" << s.height << "x" << s.width << "x" << s.channels << " stride "
+                          << s.stride_h << " pad " << s.pad_top << "/" << s.pad_bottom);
+        const auto want = mixq::reference::depthwise(s, in, w.data(), bias.data());
+        std::vector<std::int32_t> c(s.out_pixels() * s.channels, 0);
+        table.depthwise_i32(s, in, w.data(), bias.data(), {c.data(), s.channels}, {});
+        REQUIRE(c == want);
+        const auto mult = random_multipliers(r, s.channels);
+        const auto p = random_requantize(r, mult, 4, false);
+        const std::size_t row_bytes = mixq::packed_row_bytes(s.channels, 4);
+        std::vector<std::uint8_t> q(s.out_pixels() * row_bytes, 0);
+        table.depthwise_rq(s, in, w.data(), bias.data(), {q.data(), row_bytes, p}, {});
+        REQUIRE(q == mixq::reference::requantize(want.data(), s.out_pixels(), s.channels, p));
+      }
+      SECTION("bad shapes") {
+        mixq::conv2d_shape s{.batch = 1, .height = 4, .width = 4, .channels = 2, .kernel_h = 5, .kernel_w = 5};
+        std::vector<std::uint8_t> input(32, 0);
+        std::vector<std::int8_t> w(50, 0);
+        std::vector<std::int32_t> c(64, 0);
+        const mixq::conv_input in{input.data(), 2, 8, false, 0};
+        CHECK_THROWS_WITH(table.depthwise_i32(s, in, w.data(), nullptr, {c.data(), 2}, {}), Catch::Contains("smaller than"));
+        s.kernel_h = s.kernel_w = 3;
+        s.stride_h = 3;
+        CHECK_THROWS_WITH(table.depthwise_i32(s, in, w.data(), nullptr, {c.data(), 2}, {}), Catch::Contains("stride 3x1"));
+        s.stride_h = 1;
+        const auto packed = mixq::pack_weights(table.layout(8), w.data(), 2, 17, 17);
+        CHECK_THROWS_WITH(table.conv_i32(s, in, packed, nullptr, {c.data(), 2}, {}), Catch::Contains("K = 17"));
+      }
+    }
+  }
+}
