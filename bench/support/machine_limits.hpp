@@ -35,7 +35,7 @@ inline void read_bandwidth(benchmark::State& state, std::size_t bytes = large_by
     std::uint64_t total = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
     benchmark::DoNotOptimize(total);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bytes));
 }
 
 /// Copies `bytes` once per iteration; counts bytes read + written.
@@ -46,7 +46,7 @@ inline void copy_bandwidth(benchmark::State& state, std::size_t bytes = large_by
     benchmark::DoNotOptimize(to.data());
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * 2 * bytes));
+  state.SetBytesProcessed(state.iterations() * 2 * static_cast<std::int64_t>(bytes));
 }
 
 }  // namespace mixq_bench

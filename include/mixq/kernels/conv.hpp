@@ -268,6 +268,7 @@ struct depthwise_fn {
     auto* acc = detail::scratch<std::int32_t, 9>(c);
     auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
     std::fill(no_offset, no_offset + c, 0);
+    const auto planned = detail::plan_output(out, c);
     for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
       const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
       for (std::size_t i = 0; i < c; ++i) acc[i] = bias ? bias[i] : 0;
@@ -283,7 +284,7 @@ struct depthwise_fn {
                                    in.zero_point);
         }
       }
-      detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, out);
+      detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
     }
   }
 };

@@ -278,19 +278,32 @@ void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, s
   }
 }
 
+// A requantized output with its plan, made once per call.
+struct planned_output {
+  const requantized_output& out;
+  requantize_plan plan;
+};
+
+inline int32_output plan_output(const int32_output& out, std::size_t) { return out; }
+inline planned_output plan_output(const requantized_output& out, std::size_t channels) {
+  return {out, plan_requantize(out.params, channels)};
+}
+
 template <kernel_path P>
 void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, std::size_t n0, std::size_t width,
-                const std::int32_t* offset, std::size_t m0, const requantized_output& out) noexcept {
-  requantize_params p = out.params;
-  p.offset = offset - n0;  // requantize_lanes indexes channels from n0
+                const std::int32_t* offset, std::size_t m0, const planned_output& planned) noexcept {
+  const requantized_output& out = planned.out;
+  requantize_plan plan = planned.plan;
+  plan.params.offset = offset - n0;  // requantize_lanes indexes channels from n0
+  const int bits = plan.params.bits;
   alignas(64) std::uint8_t lanes[512];
   for (std::size_t r = 0; r < rows; ++r) {
     std::uint8_t* o = out.data + (m0 + r) * out.stride;
-    if (p.bits == 8) {
-      requantize_lanes<P>(tile + r * panel, width, n0, p, o + n0);
+    if (bits == 8) {
+      requantize_lanes<P>(tile + r * panel, width, n0, plan, o + n0);
     } else {
-      requantize_lanes<P>(tile + r * panel, width, n0, p, lanes);
-      pack_lanes<P>(lanes, width, p.bits, o + n0 * static_cast<std::size_t>(p.bits) / 8);
+      requantize_lanes<P>(tile + r * panel, width, n0, plan, lanes);
+      pack_lanes<P>(lanes, width, bits, o + n0 * static_cast<std::size_t>(bits) / 8);
     }
   }
 }
@@ -320,7 +333,8 @@ void gemm_binary(const activation_matrix& a, const packed_weight_matrix& w, cons
 
 template <kernel_path P, class Output>
 void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, const std::int32_t* bias,
-                 const Output& out, row_range rows) {
+                 const Output& raw_out, row_range rows) {
+  const auto out = plan_output(raw_out, w.panels() * static_cast<std::size_t>(w.layout().panel));
   using path = gemm_path<P>;
   const std::size_t n = w.n();
   const std::size_t k = w.k();

@@ -133,6 +133,7 @@ inline void pack_lanes<kernel_path::avx512vnni>(const std::uint8_t* lanes, std::
   switch (bits) {
     case 4:
       for (; i + 64 <= n; i += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(lanes + i) + 8192, _MM_HINT_T0);
         const __m512i v = _mm512_and_si512(_mm512_loadu_si512(lanes + i), _mm512_set1_epi8(0x0f));
         // Pairs of lanes l0 + 16 * l1 in 16-bit lanes, then narrowed to bytes.
         const __m512i pairs = _mm512_maddubs_epi16(v, _mm512_set1_epi16(0x1001));
@@ -168,6 +169,7 @@ inline void unpack_lanes<kernel_path::avx512vnni>(const std::uint8_t* row, std::
     case 4: {
       const __m512i sign = _mm512_set1_epi8(is_signed ? 8 : 0);
       for (; i + 64 <= n; i += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(row + i / 2) + 4096, _MM_HINT_T0);
         const __m512i w = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + i / 2)));
         // Low nibble to the low byte, high nibble to the high byte of each 16-bit lane.
         __m512i v = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi16(0x000f)),

@@ -12,14 +12,17 @@
 // Precondition of the rule (as in TFLite): for multipliers with shift > 0,
 // (x + offset) * 2^shift fits in int32; shift <= 30.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/pack.hpp>
+#include <mixq/kernels/scratch.hpp>
 
 #if MIXQ_WITH_AVX2 || MIXQ_WITH_AVX512VNNI
 #include <immintrin.h>
@@ -66,15 +69,43 @@ inline std::int32_t requantize_one(std::int32_t x, std::int32_t offset, fixed_mu
   return static_cast<std::int32_t>(q < lo ? lo : (q > hi ? hi : q));
 }
 
+// The parameters as the vector paths read them: multipliers and shifts as
+// two arrays, split out of fixed_multiplier once per call.
+struct requantize_plan {
+  requantize_params params;
+  const std::int32_t* multiplier = nullptr;  // one per channel, or one
+  const std::int32_t* shift = nullptr;
+  bool saturation = false;  // a multiplier is INT32_MIN: the rule's saturating case can occur
+};
+
+inline requantize_plan plan_requantize(const requantize_params& p, std::size_t channels) {
+  requantize_plan plan;
+  plan.params = p;
+  const std::size_t n = p.per_channel ? channels : 1;
+  // The second array starts a few cache lines past a multiple of 4 KiB, so
+  // its loads do not alias the first one's.
+  const std::size_t stride = n + 80;
+  std::int32_t* split = scratch<std::int32_t, 11>(2 * stride);
+  for (std::size_t c = 0; c < n; ++c) {
+    split[c] = p.multiplier[c].multiplier;
+    split[stride + c] = p.multiplier[c].shift;
+    plan.saturation |= p.multiplier[c].multiplier == std::numeric_limits<std::int32_t>::min();
+  }
+  plan.multiplier = split;
+  plan.shift = split + stride;
+  return plan;
+}
+
 // Requantizes x[0, n) into 8-bit lanes out[0, n) (int8 or uint8 bit patterns);
 // channel c0 + i for element i.
 template <kernel_path P>
-void requantize_lanes(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_params& p,
+void requantize_lanes(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
                       std::uint8_t* out) noexcept;
 
 template <>
 inline void requantize_lanes<kernel_path::scalar>(const std::int32_t* x, std::size_t n, std::size_t c0,
-                                                  const requantize_params& p, std::uint8_t* out) noexcept {
+                                                  const requantize_plan& plan, std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t c = c0 + i;
     const fixed_multiplier m = p.per_channel ? p.multiplier[c] : p.multiplier[0];
@@ -84,62 +115,70 @@ inline void requantize_lanes<kernel_path::scalar>(const std::int32_t* x, std::si
 }
 
 #if MIXQ_WITH_AVX512VNNI
-// 16 lanes of x * m with TFLite's double rounding (per-lane multiplier and shift).
-MIXQ_INLINE __m512i mbqm_avx512(__m512i x, __m512i mult, __m512i shift) noexcept {
-  const __m512i zero = _mm512_setzero_si512();
-  const __m512i left = _mm512_max_epi32(shift, zero);
-  const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
+// 16 lanes of x * m with TFLite's double rounding, for multipliers that are
+// not INT32_MIN (so the saturating case cannot occur).
+MIXQ_INLINE __m512i mbqm_avx512(__m512i x, __m512i mult, __m512i left, __m512i right, __m512i mask) noexcept {
   const __m512i xs = _mm512_sllv_epi32(x, left);
-  // Saturating rounding doubling high multiply: (xs * mult + 2^30) >> 31 in
-  // 64-bit lanes, even and odd lanes separately.
+  // Rounding doubling high multiply: bits 31..62 of xs * mult + 2^30, from
+  // the 64-bit products of the even and of the odd lanes.
   const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
-  const __m512i even = _mm512_srai_epi64(_mm512_add_epi64(_mm512_mul_epi32(xs, mult), nudge), 31);
-  const __m512i odd = _mm512_srai_epi64(
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(xs, 32), _mm512_srli_epi64(mult, 32)), nudge), 31);
-  __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, _mm512_slli_epi64(odd, 32));
-  const __m512i int_min = _mm512_set1_epi32(INT32_MIN);
-  const __mmask16 overflow =
-      _mm512_cmpeq_epi32_mask(xs, int_min) & _mm512_cmpeq_epi32_mask(mult, int_min);
-  high = _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(INT32_MAX));
-  // Rounding divide by 2^right, halves away from zero.
-  const __m512i one = _mm512_set1_epi32(1);
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
-  const __m512i remainder = _mm512_and_si512(high, mask);
-  const __m512i threshold = _mm512_add_epi32(
-      _mm512_srai_epi32(mask, 1), _mm512_maskz_mov_epi32(_mm512_cmplt_epi32_mask(high, zero), one));
+  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(xs, mult), nudge), 31);
+  const __m512i odd = _mm512_slli_epi64(
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(xs, 32), _mm512_srli_epi64(mult, 32)), nudge), 1);
+  const __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
+  // Rounding divide by 2^right, halves away from zero: up by one when the
+  // remainder exceeds half, or half + 1 for negative values.
+  const __m512i remainder = _mm512_add_epi32(_mm512_and_si512(high, mask), _mm512_srai_epi32(high, 31));
   const __m512i shifted = _mm512_srav_epi32(high, right);
-  return _mm512_mask_add_epi32(shifted, _mm512_cmpgt_epi32_mask(remainder, threshold), shifted, one);
+  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, _mm512_srai_epi32(mask, 1));
+  return _mm512_mask_add_epi32(shifted, up, shifted, _mm512_set1_epi32(1));
 }
 
-// Splits 16 fixed_multiplier structs (multiplier, shift pairs) into two vectors.
-MIXQ_INLINE void load_multipliers_avx512(const fixed_multiplier* m, __m512i& mult, __m512i& shift) noexcept {
-  static_assert(sizeof(fixed_multiplier) == 8, "fixed_multiplier is two 32-bit fields");
-  const __m512i lo = _mm512_loadu_si512(m);
-  const __m512i hi = _mm512_loadu_si512(m + 8);
-  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-  mult = _mm512_permutex2var_epi32(lo, even, hi);
-  shift = _mm512_permutex2var_epi32(lo, odd, hi);
-}
+// How far ahead of the loads the stream of accumulators is prefetched: the
+// hardware prefetcher alone leaves this loop waiting on memory.
+inline constexpr std::size_t requantize_prefetch_bytes = 8192;
 
-template <>
-inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
-                                                      const requantize_params& p, std::uint8_t* out) noexcept {
-  __m512i mult = _mm512_set1_epi32(p.multiplier[0].multiplier);
-  __m512i shift = _mm512_set1_epi32(p.multiplier[0].shift);
+template <bool PerChannel, bool Offset>
+void requantize_avx512(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
+                       std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
+  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+  __m512i mult = _mm512_set1_epi32(plan.multiplier[0]);
+  __m512i shift = _mm512_set1_epi32(plan.shift[0]);
   const __m512i zp = _mm512_set1_epi32(p.zero_point);
   const __m512i lo = _mm512_set1_epi32(p.min);
   const __m512i hi = _mm512_set1_epi32(p.max);
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
+    _mm_prefetch(reinterpret_cast<const char*>(x + i) + requantize_prefetch_bytes, _MM_HINT_T0);
     __m512i v = _mm512_loadu_si512(x + i);
-    if (p.offset) v = _mm512_add_epi32(v, _mm512_loadu_si512(p.offset + c0 + i));
-    if (p.per_channel) load_multipliers_avx512(p.multiplier + c0 + i, mult, shift);
-    __m512i q = _mm512_add_epi32(mbqm_avx512(v, mult, shift), zp);
+    if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_loadu_si512(p.offset + c0 + i));
+    if constexpr (PerChannel) {
+      mult = _mm512_loadu_si512(plan.multiplier + c0 + i);
+      shift = _mm512_loadu_si512(plan.shift + c0 + i);
+    }
+    const __m512i left = _mm512_max_epi32(shift, zero);
+    const __m512i right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero);
+    const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
+    __m512i q = _mm512_add_epi32(mbqm_avx512(v, mult, left, right, mask), zp);
     q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm512_cvtepi32_epi8(q));
   }
-  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
+}
+
+template <>
+inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
+                                                      const requantize_plan& plan, std::uint8_t* out) noexcept {
+  if (plan.saturation) {
+    requantize_lanes<kernel_path::scalar>(x, n, c0, plan, out);  // INT32_MIN multipliers: rare, and exact here
+  } else if (plan.params.per_channel) {
+    plan.params.offset ? requantize_avx512<true, true>(x, n, c0, plan, out)
+                       : requantize_avx512<true, false>(x, n, c0, plan, out);
+  } else {
+    plan.params.offset ? requantize_avx512<false, true>(x, n, c0, plan, out)
+                       : requantize_avx512<false, false>(x, n, c0, plan, out);
+  }
 }
 #endif
 
@@ -171,7 +210,8 @@ MIXQ_INLINE __m256i mbqm_avx2(__m256i x, __m256i mult, __m256i shift) noexcept {
 
 template <>
 inline void requantize_lanes<kernel_path::avx2>(const std::int32_t* x, std::size_t n, std::size_t c0,
-                                                const requantize_params& p, std::uint8_t* out) noexcept {
+                                                const requantize_plan& plan, std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
   __m256i mult = _mm256_set1_epi32(p.multiplier[0].multiplier);
   __m256i shift = _mm256_set1_epi32(p.multiplier[0].shift);
   const __m256i zp = _mm256_set1_epi32(p.zero_point);
@@ -201,7 +241,7 @@ inline void requantize_lanes<kernel_path::avx2>(const std::int32_t* x, std::size
     const std::uint64_t packed = low | (std::uint64_t{high} << 32);
     std::memcpy(out + i, &packed, 8);
   }
-  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
 #endif
 
@@ -222,7 +262,8 @@ MIXQ_INLINE int32x4_t mbqm_neon(int32x4_t x, int32x4_t mult, int32x4_t shift) no
 
 template <>
 inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size_t n, std::size_t c0,
-                                                const requantize_params& p, std::uint8_t* out) noexcept {
+                                                const requantize_plan& plan, std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
   int32x4_t mult = vdupq_n_s32(p.multiplier[0].multiplier);
   int32x4_t shift = vdupq_n_s32(p.multiplier[0].shift);
   const int32x4_t zp = vdupq_n_s32(p.zero_point);
@@ -244,7 +285,7 @@ inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size
     const std::uint32_t bytes = vget_lane_u32(vreinterpret_u32_s8(narrow8), 0);
     std::memcpy(out + i, &bytes, 4);
   }
-  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, p, out + i);
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
 #endif
 
@@ -268,20 +309,27 @@ struct requantize_fn {
                  x_stride, out_stride, cols, row_bytes);
     }
     constexpr kernel_path P = kernel_path_of<Arch>;
+    const detail::requantize_plan plan = detail::plan_requantize(p, cols);
     constexpr std::size_t chunk = 1024;
     alignas(64) std::uint8_t lanes[chunk];
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int32_t* in = x + r * x_stride;
-      std::uint8_t* o = out + r * out_stride;
-      if (p.bits == 8) {
-        detail::requantize_lanes<P>(in, cols, 0, p, o);
-        continue;
-      }
-      for (std::size_t c = 0; c < cols; c += chunk) {
-        const std::size_t n = cols - c < chunk ? cols - c : chunk;
-        detail::requantize_lanes<P>(in + c, n, c, p, lanes);
-        // chunk is a multiple of 8, so every chunk starts on a byte boundary.
-        detail::pack_lanes<P>(lanes, n, p.bits, o + c * static_cast<std::size_t>(p.bits) / 8);
+    // Chunks of columns outside, rows inside: per-channel parameters of a
+    // chunk stay in the L1 cache while the rows stream past.
+    const std::size_t step = cols;
+    for (std::size_t c = 0; c < cols; c += step) {
+      const std::size_t n = std::min(step, cols - c);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const std::int32_t* in = x + r * x_stride + c;
+        std::uint8_t* o = out + r * out_stride;
+        if (p.bits == 8) {
+          detail::requantize_lanes<P>(in, n, c, plan, o + c);
+          continue;
+        }
+        for (std::size_t k = 0; k < n; k += chunk) {
+          const std::size_t count = std::min(chunk, n - k);
+          detail::requantize_lanes<P>(in + k, count, c + k, plan, lanes);
+          // Chunks are multiples of 8 codes, so each starts on a byte boundary.
+          detail::pack_lanes<P>(lanes, count, p.bits, o + (c + k) * static_cast<std::size_t>(p.bits) / 8);
+        }
       }
     }
   }
