@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <mixq/config.hpp>
@@ -123,6 +124,12 @@ struct tile_args {
   std::size_t k = 0;
   const std::int32_t* column_sums = nullptr;  // of the first panel
   std::int32_t* tile = nullptr;               // rows x (panels * panel), exact sum_k a * w
+  // When set, paths with direct_output write r + direct_offsets[n] straight
+  // into this int32 output (columns [0, direct_width)) instead of the tile.
+  std::int32_t* direct = nullptr;
+  std::size_t direct_stride = 0;
+  const std::int32_t* direct_offsets = nullptr;
+  std::size_t direct_width = 0;
 };
 
 template <kernel_path P>
@@ -134,6 +141,7 @@ struct gemm_path<kernel_path::scalar> {
   static constexpr std::size_t mr = 4;
   static constexpr bool direct_subbyte = false;  // sub-byte panels are expanded first
   static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+  static constexpr bool direct_output = false;
 
   static void tile(const tile_args& t) noexcept {
     const std::size_t panel = static_cast<std::size_t>(t.panel);
@@ -411,8 +419,16 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
       t.a = a + m * lda;
       t.rows = std::min(path::mr, m_count - m);
       t.tile = tile;
-      path::tile(t);
-      store_tile<P>(tile, panel * count, t.rows, n0, width, offsets + n0, rows.begin + m, out);
+      if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
+        t.direct = out.data + (rows.begin + m) * out.stride + n0;
+        t.direct_stride = out.stride;
+        t.direct_offsets = offsets + n0;
+        t.direct_width = width;
+        path::tile(t);
+      } else {
+        path::tile(t);
+        store_tile<P>(tile, panel * count, t.rows, n0, width, offsets + n0, rows.begin + m, out);
+      }
     }
     p += count;
   }

@@ -92,6 +92,7 @@ struct gemm_path<kernel_path::avx2> {
   static constexpr std::size_t mr = 2;
   static constexpr bool direct_subbyte = false;
   static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+  static constexpr bool direct_output = false;
 
   static void tile(const tile_args& t) noexcept {
     const bool small = t.code_bits <= 4;

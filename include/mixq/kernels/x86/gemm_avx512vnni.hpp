@@ -44,16 +44,59 @@ MIXQ_INLINE __m512i vnni_broadcast(const std::uint8_t* p) noexcept {
 // blocks [0, n_blocks) of K; writes the raw sums (Bits < 8: scaled) to tile,
 // Panels * 64 per row. Every register array lives in this one loop and is
 // indexed by constants only, which is what lets GCC keep them in registers.
+// What vnni_main does not cover: the partial block at the end of K, each
+// row's rest copied into a zero-padded block so no byte past a row is read.
+// Writes its (scaled) sums to tile, Rows x (panels * 64).
+template <int Bits, std::size_t Rows, bool Signed>
+void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
+               std::size_t panels, std::size_t block, std::size_t k, std::int32_t* tile) noexcept {
+  constexpr std::size_t block_k = 4 * (8 / Bits);
+  constexpr std::size_t block_b = 256;
+  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
+  alignas(64) std::uint8_t padded[Rows * block_k] = {};
+  const std::size_t count = k - block * block_k;
+  for (std::size_t r = 0; r < Rows; ++r) std::memcpy(padded + r * block_k, a + r * lda + block * block_k, count);
+  for (std::size_t i = 0; i < Rows * 64 * panels; i += 16) _mm512_storeu_si512(tile + i, _mm512_setzero_si512());
+  for (std::size_t j = 0; j < 8 / Bits; ++j) {
+    for (std::size_t r = 0; r < Rows; ++r) {
+      __m512i av = vnni_broadcast(padded + r * block_k + 4 * j);
+      if constexpr (Signed) av = _mm512_xor_si512(av, flip);
+      for (std::size_t v = 0; v < 4 * panels; ++v) {
+        const std::uint8_t* w = b + (v / 4) * panel_stride + block * block_b + 64 * (v % 4);
+        const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
+        std::int32_t* t = tile + r * 64 * panels + 16 * v;
+        _mm512_storeu_si512(t, _mm512_dpbusd_epi32(_mm512_loadu_si512(t), av, bv));
+      }
+    }
+  }
+}
+
+// A tile: Rows rows against Panels consecutive panels, over the whole of K.
+// The bulk of K runs in one loop whose register arrays are indexed by
+// constants only (which is what lets GCC keep them in registers), starting
+// from the partial last block's sums when there is one. The sums leave the
+// registers exact (sub-byte scaling and the signed shift undone), either
+// into t.tile or, with t.direct, straight into the int32 output with the
+// offsets added. Returns whether the output was written.
 template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
-void vnni_main(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
-               std::size_t n_blocks, std::int32_t* tile) noexcept {
+bool vnni_tile(const tile_args& t) noexcept {
   constexpr std::size_t block_k = 4 * (8 / Bits);  // codes of K per block
   constexpr std::size_t block_b = 256;             // bytes of W per block
   constexpr std::size_t vectors = 4 * Panels;      // accumulators per row
+  const std::size_t full_blocks = t.k / block_k;
+  const bool rest = full_blocks * block_k < t.k;
+  if (rest) vnni_rest<Bits, Rows, Signed>(t.a, t.lda, t.b, t.panel_stride, Panels, full_blocks, t.k, t.tile);
+
   __m512i acc[Rows][vectors];
-  unroll<Rows * vectors>([&](auto i) { acc[i / vectors][i % vectors] = _mm512_setzero_si512(); });
+  unroll<Rows * vectors>([&](auto i) {
+    acc[i / vectors][i % vectors] = rest ? _mm512_loadu_si512(t.tile + (i / vectors) * 64 * Panels + (i % vectors) * 16)
+                                         : _mm512_setzero_si512();
+  });
   const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
-  for (std::size_t kb = 0; kb < n_blocks; ++kb) {
+  const std::uint8_t* a = t.a;
+  const std::uint8_t* b = t.b;
+  const std::size_t lda = t.lda, panel_stride = t.panel_stride;
+  for (std::size_t kb = 0; kb < full_blocks; ++kb) {
     const std::uint8_t* ap = a + kb * block_k;
     const std::uint8_t* bp = b + kb * block_b;
     unroll<8 / Bits>([&](auto j) {
@@ -69,58 +112,30 @@ void vnni_main(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, st
       });
     });
   }
-  unroll<Rows * vectors>([&](auto i) {
-    _mm512_storeu_si512(tile + (i / vectors) * 64 * Panels + (i % vectors) * 16, acc[i / vectors][i % vectors]);
-  });
-}
 
-// What vnni_main leaves: the partial block at the end of K, each row's rest
-// copied into a zero-padded block so no byte past a row is read. Adds to the
-// sums in tile.
-template <int Bits, std::size_t Rows, bool Signed>
-void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
-               std::size_t panels, std::size_t block, std::size_t k, std::int32_t* tile) noexcept {
-  constexpr std::size_t block_k = 4 * (8 / Bits);
-  constexpr std::size_t block_b = 256;
-  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
-  alignas(64) std::uint8_t padded[Rows * block_k] = {};
-  const std::size_t count = k - block * block_k;
-  for (std::size_t r = 0; r < Rows; ++r) std::memcpy(padded + r * block_k, a + r * lda + block * block_k, count);
-  for (std::size_t j = 0; j < 8 / Bits; ++j) {
-    for (std::size_t r = 0; r < Rows; ++r) {
-      __m512i av = vnni_broadcast(padded + r * block_k + 4 * j);
-      if constexpr (Signed) av = _mm512_xor_si512(av, flip);
-      for (std::size_t v = 0; v < 4 * panels; ++v) {
-        const std::uint8_t* w = b + (v / 4) * panel_stride + block * block_b + 64 * (v % 4);
-        const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
-        std::int32_t* t = tile + r * 64 * panels + 16 * v;
-        _mm512_storeu_si512(t, _mm512_dpbusd_epi32(_mm512_loadu_si512(t), av, bv));
-      }
-    }
-  }
-}
-
-template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
-void vnni_tile(const tile_args& t) noexcept {
-  constexpr std::size_t block_k = 4 * (8 / Bits);
-  const std::size_t full_blocks = t.k / block_k;
-  vnni_main<Bits, Rows, Signed, Panels>(t.a, t.lda, t.b, t.panel_stride, full_blocks, t.tile);
-  if (full_blocks * block_k < t.k) {
-    vnni_rest<Bits, Rows, Signed>(t.a, t.lda, t.b, t.panel_stride, Panels, full_blocks, t.k, t.tile);
-  }
-  if constexpr (Bits != 8 || Signed) {
+  unroll<vectors>([&](auto v) {
     // Undo the scaling of sub-byte codes and the +128 shift of signed activations.
-    for (std::size_t v = 0; v < 4 * Panels; ++v) {
-      __m512i correction = _mm512_setzero_si512();
-      if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
-      for (std::size_t r = 0; r < Rows; ++r) {
-        std::int32_t* p = t.tile + r * 64 * Panels + 16 * v;
-        __m512i sum = _mm512_loadu_si512(p);
+    __m512i correction = _mm512_setzero_si512();
+    if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
+    if (t.direct != nullptr) {
+      const std::size_t first = 16 * v;
+      const std::size_t count = t.direct_width > first ? std::min<std::size_t>(16, t.direct_width - first) : 0;
+      const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1u);
+      correction = _mm512_sub_epi32(correction, _mm512_maskz_loadu_epi32(valid, t.direct_offsets + first));
+      unroll<Rows>([&](auto r) {
+        __m512i sum = acc[r][v];
         if constexpr (Bits != 8) sum = _mm512_srai_epi32(sum, 8 - Bits);
-        _mm512_storeu_si512(p, _mm512_sub_epi32(sum, correction));
-      }
+        _mm512_mask_storeu_epi32(t.direct + r * t.direct_stride + first, valid, _mm512_sub_epi32(sum, correction));
+      });
+    } else {
+      unroll<Rows>([&](auto r) {
+        __m512i sum = acc[r][v];
+        if constexpr (Bits != 8) sum = _mm512_srai_epi32(sum, 8 - Bits);
+        _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, _mm512_sub_epi32(sum, correction));
+      });
     }
-  }
+  });
+  return t.direct != nullptr;
 }
 
 // Panels a block of `rows` rows takes at once: enough accumulators to hide
@@ -128,15 +143,15 @@ void vnni_tile(const tile_args& t) noexcept {
 constexpr std::size_t vnni_panels_for(std::size_t rows) noexcept { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
 
 template <int Bits, bool Signed>
-void vnni_tile_rows(const tile_args& t) noexcept {
+bool vnni_tile_rows(const tile_args& t) noexcept {
   const bool wide = t.panels > 1;
   switch (t.rows) {
-    case 1: wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t); break;
-    case 2: wide ? vnni_tile<Bits, 2, Signed, vnni_panels_for(2)>(t) : vnni_tile<Bits, 2, Signed, 1>(t); break;
-    case 3: vnni_tile<Bits, 3, Signed, 1>(t); break;
-    case 4: vnni_tile<Bits, 4, Signed, 1>(t); break;
-    case 5: vnni_tile<Bits, 5, Signed, 1>(t); break;
-    default: vnni_tile<Bits, 6, Signed, 1>(t); break;
+    case 1: return wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t);
+    case 2: return wide ? vnni_tile<Bits, 2, Signed, vnni_panels_for(2)>(t) : vnni_tile<Bits, 2, Signed, 1>(t);
+    case 3: return vnni_tile<Bits, 3, Signed, 1>(t);
+    case 4: return vnni_tile<Bits, 4, Signed, 1>(t);
+    case 5: return vnni_tile<Bits, 5, Signed, 1>(t);
+    default: return vnni_tile<Bits, 6, Signed, 1>(t);
   }
 }
 
@@ -146,12 +161,14 @@ struct gemm_path<kernel_path::avx512vnni> {
   static constexpr bool direct_subbyte = true;
   static constexpr std::size_t panels_for(std::size_t rows) noexcept { return vnni_panels_for(rows); }
 
-  static void tile(const tile_args& t) noexcept {
+  static constexpr bool direct_output = true;
+
+  static bool tile(const tile_args& t) noexcept {
     const bool s = t.a_signed;
     switch (t.bits) {
-      case 4: s ? vnni_tile_rows<4, true>(t) : vnni_tile_rows<4, false>(t); break;
-      case 2: s ? vnni_tile_rows<2, true>(t) : vnni_tile_rows<2, false>(t); break;
-      default: s ? vnni_tile_rows<8, true>(t) : vnni_tile_rows<8, false>(t); break;
+      case 4: return s ? vnni_tile_rows<4, true>(t) : vnni_tile_rows<4, false>(t);
+      case 2: return s ? vnni_tile_rows<2, true>(t) : vnni_tile_rows<2, false>(t);
+      default: return s ? vnni_tile_rows<8, true>(t) : vnni_tile_rows<8, false>(t);
     }
   }
 };
