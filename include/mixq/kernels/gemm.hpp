@@ -138,7 +138,7 @@ struct gemm_path;
 // Portable path: plain loops over the 8-bit layout.
 template <>
 struct gemm_path<kernel_path::scalar> {
-  static constexpr std::size_t mr = 4;
+  static constexpr std::size_t mr_for(int) noexcept { return 4; }
   static constexpr bool direct_subbyte = false;  // sub-byte panels are expanded first
   static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
@@ -388,12 +388,13 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   }
 
   const std::size_t groups = (k + 3) / 4;
-  const bool few_rows = m_count <= path::mr;
-  const bool expand = layout.bits != 8 && !(path::direct_subbyte && few_rows);
+  const std::size_t mr = path::mr_for(layout.bits);  // rows per tile
+  const bool few_rows = m_count <= mr;
+  const bool expand = layout.bits != 8 && !path::direct_subbyte;
   std::uint8_t* expanded = expand ? scratch<std::uint8_t, 4>(groups * 4 * panel + 4 * panel * 8) : nullptr;
   // A single block of rows may take several panels at once (more independent sums in flight).
   const std::size_t group = expand || !few_rows ? 1 : path::panels_for(m_count);
-  auto* tile = scratch<std::int32_t, 5>(path::mr * panel * group);
+  auto* tile = scratch<std::int32_t, 5>(mr * panel * group);
   tile_args t;
   t.lda = lda;
   t.a_signed = a_in.is_signed;
@@ -415,9 +416,9 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
       t.b = w.panel(p);
       t.bits = layout.bits;
     }
-    for (std::size_t m = 0; m < m_count; m += path::mr) {
+    for (std::size_t m = 0; m < m_count; m += mr) {
       t.a = a + m * lda;
-      t.rows = std::min(path::mr, m_count - m);
+      t.rows = std::min(mr, m_count - m);
       t.tile = tile;
       if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
         t.direct = out.data + (rows.begin + m) * out.stride + n0;

@@ -104,7 +104,7 @@ void neon_tile(const tile_args& t) noexcept {
 
 template <>
 struct gemm_path<kernel_path::neon> {
-  static constexpr std::size_t mr = neon_mr;
+  static constexpr std::size_t mr_for(int) noexcept { return neon_mr; }
   static constexpr bool direct_subbyte = false;
   static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;

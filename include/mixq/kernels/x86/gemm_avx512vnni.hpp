@@ -151,13 +151,21 @@ bool vnni_tile_rows(const tile_args& t) noexcept {
     case 3: return vnni_tile<Bits, 3, Signed, 1>(t);
     case 4: return vnni_tile<Bits, 4, Signed, 1>(t);
     case 5: return vnni_tile<Bits, 5, Signed, 1>(t);
-    default: return vnni_tile<Bits, 6, Signed, 1>(t);
+    default:
+      if constexpr (Bits == 8) {
+        return vnni_tile<Bits, 6, Signed, 1>(t);
+      } else {
+        MIXQ_ASSERT(t.rows <= 5, "mr_for keeps sub-byte tiles at 5 rows");
+        return vnni_tile<Bits, 5, Signed, 1>(t);
+      }
   }
 }
 
 template <>
 struct gemm_path<kernel_path::avx512vnni> {
-  static constexpr std::size_t mr = 6;
+  // Rows per tile: 6 x 4 accumulators; sub-byte weights also hold a field
+  // mask and 5 rows leave room for it in the 32 registers.
+  static constexpr std::size_t mr_for(int bits) noexcept { return bits == 8 ? 6 : 5; }
   static constexpr bool direct_subbyte = true;
   static constexpr std::size_t panels_for(std::size_t rows) noexcept { return vnni_panels_for(rows); }
 
