@@ -86,24 +86,23 @@ inline std::int32_t wrap_mul(std::int32_t a, std::int32_t b) noexcept {
 }
 
 // Expands one panel of sub-byte weights into the 8-bit layout (blocks of
-// panel*4 bytes per group of 4 k), each code multiplied by 2^scale_shift
-// (0 for true values; 8 - bits keeps the code's sign bit in bit 7).
-inline void expand_panel(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks, int scale_shift,
+// panel*4 bytes per group of 4 k), for the paths that do not read sub-byte
+// fields in place.
+inline void expand_panel(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
                          std::uint8_t* out) noexcept {
   const std::size_t groups = static_cast<std::size_t>(8 / l.bits);
   const std::size_t block = static_cast<std::size_t>(l.panel) * 4;
   const unsigned bits = static_cast<unsigned>(l.bits);
+  const unsigned top_mask = (0xffu << (8u - bits)) & 0xffu;
   for (std::size_t kb = 0; kb < k_blocks; ++kb) {
     const std::uint8_t* src = packed + kb * block;
     for (std::size_t j = 0; j < groups; ++j) {
       std::uint8_t* dst = out + (kb * groups + j) * block;
       const unsigned up = 8u - bits - static_cast<unsigned>(j) * bits;  // field j to the top of the byte
-      const unsigned top_mask = (0xffu << (8u - bits)) & 0xffu;
-      const int down = 8 - static_cast<int>(bits) - scale_shift;
       for (std::size_t b = 0; b < block; ++b) {
         // The field at the top of the byte is the code times 2^(8 - bits) as int8.
         const auto top = static_cast<std::int8_t>(static_cast<std::uint8_t>((static_cast<unsigned>(src[b]) << up) & top_mask));
-        dst[b] = static_cast<std::uint8_t>(static_cast<std::int8_t>(top >> down));
+        dst[b] = static_cast<std::uint8_t>(static_cast<std::int8_t>(top >> (8u - bits)));
       }
     }
   }
@@ -164,12 +163,6 @@ struct gemm_path<kernel_path::scalar> {
     }
   }
 };
-
-template <kernel_path P>
-void expand_panel_for(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks, int scale_shift,
-                      std::uint8_t* out) noexcept {
-  expand_panel(packed, l, k_blocks, scale_shift, out);
-}
 
 // Binary weights and activations: r = K - 2 * popcount(a xor w).
 template <kernel_path P>
@@ -409,7 +402,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
     t.column_sums = sums + n0;
     t.panels = count;
     if (expand) {
-      expand_panel_for<P>(w.panel(p), layout, w.k_blocks(), 0, expanded);
+      expand_panel(w.panel(p), layout, w.k_blocks(), expanded);
       t.b = expanded;
       t.bits = 8;
     } else {
