@@ -17,4 +17,13 @@
 #include <mixq/tensor/qtensor_concepts.hpp>
 #include <mixq/tensor/quantize.hpp>
 
+#include <mixq/calibration/entropy.hpp>
+#include <mixq/calibration/histogram.hpp>
+#include <mixq/calibration/minmax.hpp>
+#include <mixq/calibration/mse.hpp>
+#include <mixq/calibration/observer_concepts.hpp>
+#include <mixq/calibration/observer_options.hpp>
+#include <mixq/calibration/percentile.hpp>
+#include <mixq/calibration/report.hpp>
+
 #include <mixq/io/format.hpp>
