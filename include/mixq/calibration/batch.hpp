@@ -12,7 +12,6 @@
 #include <type_traits>
 #include <vector>
 
-#include <xsimd/xsimd.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xcontainer.hpp>
 #include <xtensor/xexpression.hpp>
@@ -21,6 +20,7 @@
 #include <mixq/calibration/kernels.hpp>
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/reference.hpp>
+#include <mixq/calibration/simd.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/scheme.hpp>
 

@@ -34,7 +34,6 @@
 #include <utility>
 #include <vector>
 
-#include <xsimd/xsimd.hpp>
 #include <xtensor/xexpression.hpp>
 
 #include <mixq/calibration/batch.hpp>
@@ -43,6 +42,7 @@
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/range_rule.hpp>
 #include <mixq/calibration/reference.hpp>
+#include <mixq/calibration/simd.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
