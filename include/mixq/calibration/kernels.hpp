@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include <mixq/calibration/reference.hpp>
 #include <mixq/calibration/simd.hpp>
@@ -28,6 +29,17 @@ inline void keep_in_register(Batch& v) noexcept {
 #else
   (void)v;
 #endif
+}
+
+// xsimd 8.1 divides floats on NEON through a Newton-refined reciprocal
+// estimate, which is not correctly rounded (and loses huge divisors to
+// flush-to-zero); the torch.histc bin rule needs the IEEE quotient.
+template <class Arch>
+inline xsimd::batch<float, Arch> divide(const xsimd::batch<float, Arch>& a, const xsimd::batch<float, Arch>& b) noexcept {
+#if defined(__aarch64__)
+  if constexpr (std::is_same_v<Arch, xsimd::neon64>) return xsimd::batch<float, Arch>(vdivq_f32(a, b));
+#endif
+  return a / b;
 }
 
 /// Min and max of x[0, n) and whether all values are finite. When they are
@@ -120,7 +132,7 @@ struct histogram_kernel {
       for (; i + lanes <= n; i += lanes) {
         batch v = batch::load_unaligned(x + i);
         if (magnitude) v = xsimd::abs(v);
-        const batch t = rule.divide_first ? ((v - lo) / width) * bins : ((v - lo) * bins) / width;
+        const batch t = rule.divide_first ? divide(v - lo, width) * bins : divide((v - lo) * bins, width);
         // Truncation toward zero, as the int64 cast in torch.histc; the top
         // edge (t == bins) goes to the last bin.
         const ibatch k = xsimd::max(xsimd::min(xsimd::to_int(t), last), first);
