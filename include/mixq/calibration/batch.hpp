@@ -141,9 +141,7 @@ batch_ranges scan_ranges(const float_batch& b, non_finite_policy policy, std::st
     const std::size_t row = channels * inner;
     std::vector<float> lo(row, std::numeric_limits<float>::infinity());
     std::vector<float> hi(row, -std::numeric_limits<float>::infinity());
-    for (std::size_t o = 0; o < b.outer(); ++o) {
-      all_finite = minmax_rows_kernel{}(Arch{}, x + o * row, row, lo.data(), hi.data()) && all_finite;
-    }
+    all_finite = minmax_rows_kernel{}(Arch{}, x, b.outer(), row, lo.data(), hi.data());
     for (std::size_t k = 0; k < row; ++k) {
       const std::size_t c = k / inner;
       r.lo[c] = lo[k] < r.lo[c] ? lo[k] : r.lo[c];

@@ -8,7 +8,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
+#include <utility>
 
 #include <mixq/calibration/reference.hpp>
 #include <mixq/calibration/simd.hpp>
@@ -88,25 +90,85 @@ struct minmax_span_kernel {
   }
 };
 
-/// lo[i] = min(lo[i], x[i]) and hi[i] = max(hi[i], x[i]) for i < n; returns
-/// whether all x[i] were finite (if not, lo / hi are meaningless).
+/// For each of `rows` rows of n values (row r at x + r * n):
+/// lo[i] = min(lo[i], x[i]) and hi[i] = max(hi[i], x[i]). Returns whether all
+/// values were finite (if not, lo / hi are meaningless). This is the channel
+/// axis last (or nearly): short rows, many of them.
 struct minmax_rows_kernel {
   template <class Arch>
-  bool operator()(Arch, const float* x, std::size_t n, float* lo, float* hi) const noexcept {
+  bool operator()(Arch, const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) const noexcept {
+    constexpr std::size_t lanes = xsimd::batch<float, Arch>::size;
+    // Rows repeat with period lcm(n, lanes) = v vectors; when v is small the
+    // whole batch streams through v register accumulators per side.
+    std::size_t a = n, b = lanes;
+    while (b != 0) a = std::exchange(b, a % b);
+    switch (n / a) {
+      case 1: return periodic<Arch, 1>(x, rows, n, lo, hi);
+      case 2: return periodic<Arch, 2>(x, rows, n, lo, hi);
+      case 3: return periodic<Arch, 3>(x, rows, n, lo, hi);
+      case 4: return periodic<Arch, 4>(x, rows, n, lo, hi);
+      case 5: return periodic<Arch, 5>(x, rows, n, lo, hi);
+      case 6: return periodic<Arch, 6>(x, rows, n, lo, hi);
+      case 7: return periodic<Arch, 7>(x, rows, n, lo, hi);
+      case 8: return periodic<Arch, 8>(x, rows, n, lo, hi);
+      default: return by_row<Arch>(x, rows, n, lo, hi);
+    }
+  }
+
+private:
+  // V vectors hold one period of positions; position p belongs to column p % n.
+  template <class Arch, std::size_t V>
+  static bool periodic(const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) noexcept {
+    using batch = xsimd::batch<float, Arch>;
+    constexpr std::size_t lanes = batch::size, period = V * lanes;
+    const std::size_t total = rows * n, whole = total - total % period;
+    const batch zero(0.0f);
+    std::array<batch, V> vlo, vhi;
+    vlo.fill(batch(std::numeric_limits<float>::infinity()));
+    vhi.fill(batch(-std::numeric_limits<float>::infinity()));
+    batch check = zero;
+    for (std::size_t i = 0; i < whole; i += period) {
+      for (std::size_t k = 0; k < V; ++k) {
+        batch v = batch::load_unaligned(x + i + k * lanes);
+        keep_in_register(v);
+        vlo[k] = xsimd::min(vlo[k], v);
+        vhi[k] = xsimd::max(vhi[k], v);
+        check = xsimd::fma(v, zero, check);
+      }
+    }
+    alignas(64) std::array<float, period> plo{}, phi{};
+    for (std::size_t k = 0; k < V; ++k) {
+      vlo[k].store_unaligned(plo.data() + k * lanes);
+      vhi[k].store_unaligned(phi.data() + k * lanes);
+    }
+    for (std::size_t p = 0; p < period && p < whole; ++p) {
+      lo[p % n] = plo[p] < lo[p % n] ? plo[p] : lo[p % n];
+      hi[p % n] = phi[p] > hi[p % n] ? phi[p] : hi[p % n];
+    }
+    // The last partial period starts on a row boundary (period is a multiple of n).
+    const bool finite = reference::minmax_rows(x + whole, (total - whole) / n, n, lo, hi);
+    return xsimd::none(xsimd::isnan(check)) && finite;
+  }
+
+  template <class Arch>
+  static bool by_row(const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) noexcept {
     using batch = xsimd::batch<float, Arch>;
     constexpr std::size_t lanes = batch::size;
     const batch zero(0.0f);
     batch check = zero;
-    std::size_t i = 0;
-    for (; i + lanes <= n; i += lanes) {
-      batch v = batch::load_unaligned(x + i);
-      keep_in_register(v);
-      xsimd::min(batch::load_unaligned(lo + i), v).store_unaligned(lo + i);
-      xsimd::max(batch::load_unaligned(hi + i), v).store_unaligned(hi + i);
-      check = xsimd::fma(v, zero, check);
+    const std::size_t whole = n - n % lanes;
+    bool finite = true;
+    for (std::size_t r = 0; r < rows; ++r, x += n) {
+      for (std::size_t i = 0; i < whole; i += lanes) {
+        batch v = batch::load_unaligned(x + i);
+        keep_in_register(v);
+        xsimd::min(batch::load_unaligned(lo + i), v).store_unaligned(lo + i);
+        xsimd::max(batch::load_unaligned(hi + i), v).store_unaligned(hi + i);
+        check = xsimd::fma(v, zero, check);
+      }
+      if (whole != n) finite = reference::minmax_rows(x + whole, 1, n - whole, lo + whole, hi + whole) && finite;
     }
-    const bool finite = xsimd::none(xsimd::isnan(check));
-    return reference::minmax_rows(x + i, n - i, lo + i, hi + i) && finite;
+    return xsimd::none(xsimd::isnan(check)) && finite;
   }
 };
 

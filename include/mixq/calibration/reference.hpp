@@ -62,18 +62,21 @@ inline span_range minmax_span(const float* x, std::size_t n) noexcept {
   return r;
 }
 
-/// lo[i] = min(lo[i], x[i]), hi[i] = max(hi[i], x[i]) for the finite x[i];
-/// returns whether all n values were finite.
-inline bool minmax_rows(const float* x, std::size_t n, float* lo, float* hi) noexcept {
+/// For each of `rows` rows of n values: lo[i] = min(lo[i], x[i]),
+/// hi[i] = max(hi[i], x[i]) for the finite x[i]; returns whether all values
+/// were finite.
+inline bool minmax_rows(const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) noexcept {
   bool all_finite = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    const float v = x[i];
-    if (!std::isfinite(v)) {
-      all_finite = false;
-      continue;
+  for (std::size_t r = 0; r < rows; ++r, x += n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      if (!std::isfinite(v)) {
+        all_finite = false;
+        continue;
+      }
+      lo[i] = std::min(lo[i], v);
+      hi[i] = std::max(hi[i], v);
     }
-    lo[i] = std::min(lo[i], v);
-    hi[i] = std::max(hi[i], v);
   }
   return all_finite;
 }
