@@ -141,6 +141,10 @@ public:
   /// Moves `from` (bins over [lo, hi]) onto `to` (bins over [nlo, nhi], which
   /// contains [lo, hi]), adding to it. A one-point range moves as a point.
   void regrid(const double* from, float lo, float hi, double* to, float nlo, float nhi) const {
+    if (lo == nlo && hi == nhi) {  // the same grid: exact, whatever the rounding below would do
+      for (std::size_t i = 0; i < bins_; ++i) to[i] += from[i];
+      return;
+    }
     if (nlo == nhi) {
       for (std::size_t i = 0; i < bins_; ++i) to[0] += from[i];
       return;
@@ -383,6 +387,7 @@ protected:
   histogram_observer_base(std::size_t bins, bool magnitude, non_finite_policy policy, std::size_t min_bins,
                           std::string_view who)
       : observer_base<S>(policy), hist_(bins, magnitude) {
+    // Bin indices go through float32, which counts exactly only up to 2^24.
     if (bins < min_bins || bins > (std::size_t{1} << 24)) {
       MIXQ_THROW(error, "{}: options.bins = {} is invalid; expected {} <= bins <= 2^24", who, bins, min_bins);
     }

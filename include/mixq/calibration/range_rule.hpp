@@ -182,9 +182,11 @@ inline double histogram_squared_error(const quantizer_model& q, const double* co
   return e / width;
 }
 
-/// The pow2 rule above. `error` maps a quantizer_model to its expected error.
+/// The pow2 rule above. `model_error` maps a quantizer_model to its expected
+/// error under the observer's model of the data.
 template <class ErrorModel>
-channel_params pow2_params(const code_range& r, float lo, const channel_params& real, ErrorModel&& model_error) {
+channel_params pow2_params(const code_range& r, float lo, const channel_params& real, std::string_view who,
+                           std::size_t channel, ErrorModel&& model_error) {
   int e2 = 0;
   (void)std::frexp(real.scale, &e2);  // scale = f * 2^e2, f in [0.5, 1): floor(log2 scale) = e2 - 1
   const int base = e2 - 1;
@@ -211,8 +213,8 @@ channel_params pow2_params(const code_range& r, float lo, const channel_params& 
     }
   }
   if (!found) {
-    MIXQ_THROW(error, "mixq: a power-of-two scale near {} needs an exponent in [{}, {}]", real.scale,
-               pow2_exponent_min, pow2_exponent_max);
+    MIXQ_THROW(error, "{}: channel {}: a power-of-two scale near {} needs an exponent outside [{}, {}]", who,
+               channel, real.scale, pow2_exponent_min, pow2_exponent_max);
   }
   return best;
 }
@@ -224,7 +226,7 @@ channel_params range_params(const code_range& r, float lo, float hi, std::string
                             ErrorModel&& model_error) {
   const channel_params real = real_params(r, lo, hi, who, channel);
   if (!r.pow2) return real;
-  return pow2_params(r, lo, real, model_error);
+  return pow2_params(r, lo, real, who, channel, model_error);
 }
 
 /// Assembles qparams<S> from one channel_params per channel.

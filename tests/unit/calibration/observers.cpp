@@ -611,6 +611,12 @@ void check_merge_equals_sequential() {
   CHECK(left.count() == seq.count());
   CHECK(left.batches() == 2);
   CHECK(left.qparams() == seq.qparams());
+  if constexpr (requires { seq.histograms(); }) {
+    const auto &h = left.histograms(), &g = seq.histograms();
+    for (std::size_t c = 0; c < g.channels(); ++c) {
+      CHECK(std::equal(h.counts(c), h.counts(c) + h.bins(), g.counts(c)));
+    }
+  }
   // Merging into an empty observer copies; merging an empty one changes nothing.
   Observer empty, copy;
   copy.merge(seq);
