@@ -362,6 +362,20 @@ inline double histogram_error(const channel_histograms& hs, std::size_t c, const
   return histogram_squared_error(m, hs.counts(c), hs.bins(), hs.lo(c), hs.hi(c));
 }
 
+/// The range rule for each channel's clipping range, pow2 exponents chosen on
+/// the channel's histogram.
+inline std::vector<channel_params> histogram_params(const code_range& r, const channel_histograms& hs,
+                                                    const std::vector<std::pair<float, float>>& ranges,
+                                                    std::string_view who) {
+  std::vector<channel_params> out;
+  out.reserve(ranges.size());
+  for (std::size_t c = 0; c < ranges.size(); ++c) {
+    out.push_back(range_params(r, ranges[c].first, ranges[c].second, who, c,
+                               [&](const quantizer_model& q) { return histogram_error(hs, c, q); }));
+  }
+  return out;
+}
+
 /// What the histogram-based observers share: observe (scan, then bin),
 /// merge and reset. Each adds its own qparams().
 template <scheme S>
@@ -422,15 +436,13 @@ protected:
   template <class Clip>
   qparams<S> channel_qparams(std::string_view who, Clip&& clip) const {
     this->require_data(who);
-    constexpr code_range r = code_range_of<S>();
-    std::vector<channel_params> out;
-    out.reserve(hist_.channels());
+    std::vector<std::pair<float, float>> ranges;
+    ranges.reserve(hist_.channels());
     for (std::size_t c = 0; c < hist_.channels(); ++c) {
       if (!hist_.has(c)) throw_empty_channel(who, c);
-      const auto [lo, hi] = clip(c);
-      out.push_back(range_params(r, lo, hi, who, c, [&](const quantizer_model& q) { return histogram_error(hist_, c, q); }));
+      ranges.push_back(clip(c));
     }
-    return assemble_qparams<S>(out);
+    return assemble_qparams<S>(histogram_params(code_range_of<S>(), hist_, ranges, who));
   }
 
   channel_histograms hist_;

@@ -47,9 +47,8 @@ struct channel_extremes {
 
 // Parameters from per-channel extremes; pow2 exponents are chosen under the
 // uniform model on [min, max], the only view of the data these observers keep.
-template <scheme S>
-qparams<S> extremes_to_qparams(const channel_extremes& x, std::string_view who) {
-  constexpr code_range r = code_range_of<S>();
+inline std::vector<channel_params> extremes_to_params(const code_range& r, const channel_extremes& x,
+                                                      std::string_view who) {
   std::vector<channel_params> out;
   out.reserve(x.lo.size());
   for (std::size_t c = 0; c < x.lo.size(); ++c) {
@@ -58,7 +57,12 @@ qparams<S> extremes_to_qparams(const channel_extremes& x, std::string_view who) 
     out.push_back(range_params(r, x.lo[c], x.hi[c], who, c,
                                [&](const quantizer_model& q) { return uniform_mean_squared_error(q, lo, hi); }));
   }
-  return assemble_qparams<S>(out);
+  return out;
+}
+
+template <scheme S>
+qparams<S> extremes_to_qparams(const channel_extremes& x, std::string_view who) {
+  return assemble_qparams<S>(extremes_to_params(code_range_of<S>(), x, who));
 }
 
 }  // namespace detail

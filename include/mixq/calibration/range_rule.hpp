@@ -182,11 +182,24 @@ inline double histogram_squared_error(const quantizer_model& q, const double* co
   return e / width;
 }
 
-/// The pow2 rule above. `model_error` maps a quantizer_model to its expected
-/// error under the observer's model of the data.
-template <class ErrorModel>
-channel_params pow2_params(const code_range& r, float lo, const channel_params& real, std::string_view who,
-                           std::size_t channel, ErrorModel&& model_error) {
+/// A borrowed callable, quantizer_model -> expected error under an
+/// observer's model of its data. Type-erased so that the rule below is
+/// compiled once rather than once per observer and scheme.
+class error_model_ref {
+public:
+  template <class F>
+  error_model_ref(const F& f) noexcept  // NOLINT: implicit, like a function_ref
+      : self_(&f), call_([](const void* self, const quantizer_model& q) { return (*static_cast<const F*>(self))(q); }) {}
+  double operator()(const quantizer_model& q) const { return call_(self_, q); }
+
+private:
+  const void* self_;
+  double (*call_)(const void*, const quantizer_model&);
+};
+
+/// The pow2 rule above for one channel, given its real parameters.
+inline channel_params pow2_params(const code_range& r, float lo, const channel_params& real, std::string_view who,
+                                  std::size_t channel, error_model_ref model_error) {
   int e2 = 0;
   (void)std::frexp(real.scale, &e2);  // scale = f * 2^e2, f in [0.5, 1): floor(log2 scale) = e2 - 1
   const int base = e2 - 1;
@@ -221,9 +234,8 @@ channel_params pow2_params(const code_range& r, float lo, const channel_params& 
 
 /// The whole rule for one channel: real scale, then the pow2 choice when the
 /// scheme asks for it.
-template <class ErrorModel>
-channel_params range_params(const code_range& r, float lo, float hi, std::string_view who, std::size_t channel,
-                            ErrorModel&& model_error) {
+inline channel_params range_params(const code_range& r, float lo, float hi, std::string_view who, std::size_t channel,
+                                   error_model_ref model_error) {
   const channel_params real = real_params(r, lo, hi, who, channel);
   if (!r.pow2) return real;
   return pow2_params(r, lo, real, who, channel, model_error);
