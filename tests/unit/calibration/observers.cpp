@@ -913,20 +913,24 @@ TEST_CASE("entropy: clips outliers, threshold (i + 0.5) bins", "[calibration][en
 
 namespace {
 
+// Plain blocks, not SECTIONs: this runs for several observers in one test
+// case, and Catch would enter sections at the same source line only once.
 template <class Observer>
 void check_bad_input() {
   constexpr scheme S = Observer::scheme_value;
   INFO(Observer::name << " " << fmt::format("{}", S));
   const xt::xtensor<float, 2> x = xt::view(normal_tensor({1, 4, 100}, 101), 0);
 
-  SECTION("qparams() before any data") {
+  {
+    INFO("qparams() before any data");
     Observer o;
     CHECK_THROWS_WITH(o.qparams(), Contains("qparams") && Contains("no data observed yet"));
     o.observe(xt::xtensor<float, 2>::from_shape({0, 100}));  // an empty tensor is a no-op
     CHECK(o.batches() == 0);
     CHECK_THROWS_AS(o.qparams(), mixq::error);
   }
-  SECTION("NaN or inf throws, naming the value and where it is, and changes nothing") {
+  {
+    INFO("NaN or inf throws, naming the value and where it is, and changes nothing");
     Observer o;
     o.observe(x);
     const auto before = o.qparams();
@@ -940,7 +944,8 @@ void check_bad_input() {
     CHECK(o.count() == x.size());
     CHECK(o.qparams() == before);
   }
-  SECTION("non_finite_policy::ignore leaves them out and counts them") {
+  {
+    INFO("non_finite_policy::ignore leaves them out and counts them");
     Observer clean, dirty({.non_finite = non_finite_policy::ignore});
     xt::xtensor<float, 2> y = x;
     y(0, 3) = nan_f;
@@ -967,7 +972,8 @@ void check_bad_input() {
     }
   }
   if constexpr (is_per_channel(S)) {
-    SECTION("a different extent along the axis throws") {
+    {
+    INFO("a different extent along the axis throws");
       Observer o;
       o.observe(x);
       CHECK_THROWS_WITH(o.observe(xt::xtensor<float, 2>::from_shape({5, 100})),
