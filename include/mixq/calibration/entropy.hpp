@@ -20,13 +20,13 @@
 #include <cstddef>
 #include <limits>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include <xtensor/xexpression.hpp>
 
 #include <mixq/calibration/histogram.hpp>
 #include <mixq/calibration/observer_options.hpp>
+#include <mixq/calibration/range_rule.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
@@ -120,7 +120,7 @@ public:
   }
 
   /// The clipping range for channel c.
-  std::pair<float, float> clipping_range(std::size_t c) const {
+  clip_range clipping_range(std::size_t c) const {
     const auto& h = this->hist_;
     const float t = detail::entropy_threshold(h.counts(c), h.bins(), h.hi(c), levels);
     if constexpr (S.symmetric) {

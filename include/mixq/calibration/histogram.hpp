@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include <xtensor/xexpression.hpp>
@@ -78,7 +77,7 @@ public:
   template <class Arch = xsimd::default_arch>
   void add(const float_batch& b, const batch_ranges& r, std::string_view who) {
     const std::size_t channels = b.channels();
-    std::vector<std::pair<float, float>> target(channels);
+    std::vector<clip_range> target(channels);
     for (std::size_t c = 0; c < channels; ++c) {
       if (!r.has(c)) continue;
       auto [blo, bhi] = batch_range(r.lo[c], r.hi[c]);
@@ -98,10 +97,10 @@ public:
     for (std::size_t c = 0; c < channels; ++c) {
       if (!r.has(c)) continue;
       if (!has(c)) {
-        lo_[c] = target[c].first;
-        hi_[c] = target[c].second;
-      } else if (target[c].first != lo_[c] || target[c].second != hi_[c]) {
-        grow(c, target[c].first, target[c].second);
+        lo_[c] = target[c].lo;
+        hi_[c] = target[c].hi;
+      } else if (target[c].lo != lo_[c] || target[c].hi != hi_[c]) {
+        grow(c, target[c].lo, target[c].hi);
       }
       min_[c] = std::min(min_[c], r.lo[c]);
       max_[c] = std::max(max_[c], r.hi[c]);
@@ -183,7 +182,7 @@ public:
   }
 
 private:
-  std::pair<float, float> batch_range(float lo, float hi) const noexcept {
+  clip_range batch_range(float lo, float hi) const noexcept {
     if (!magnitude_) return {lo, hi};
     return {0.0f, std::max(std::fabs(lo), std::fabs(hi))};
   }
@@ -307,7 +306,7 @@ inline double l2_search_error(const double* h, std::size_t bins, double lo, doub
 
 /// PyTorch 1.13 HistogramObserver's search: the clipping range [min, max]
 /// chosen for a histogram on [lo, hi] quantized to `levels` levels.
-inline std::pair<float, float> l2_search(const double* h, std::size_t bins, float lo, float hi, std::size_t levels) {
+inline clip_range l2_search(const double* h, std::size_t bins, float lo, float hi, std::size_t levels) {
   if (!(lo < hi)) return {lo, hi};
   std::vector<float> csum(bins);  // PyTorch keeps the cumulative sum in float32
   double run = 0.0;
@@ -365,12 +364,12 @@ inline double histogram_error(const channel_histograms& hs, std::size_t c, const
 /// The range rule for each channel's clipping range, pow2 exponents chosen on
 /// the channel's histogram.
 inline std::vector<channel_params> histogram_params(const code_range& r, const channel_histograms& hs,
-                                                    const std::vector<std::pair<float, float>>& ranges,
+                                                    const std::vector<clip_range>& ranges,
                                                     std::string_view who) {
   std::vector<channel_params> out;
   out.reserve(ranges.size());
   for (std::size_t c = 0; c < ranges.size(); ++c) {
-    out.push_back(range_params(r, ranges[c].first, ranges[c].second, who, c,
+    out.push_back(range_params(r, ranges[c].lo, ranges[c].hi, who, c,
                                [&](const quantizer_model& q) { return histogram_error(hs, c, q); }));
   }
   return out;
@@ -436,7 +435,7 @@ protected:
   template <class Clip>
   qparams<S> channel_qparams(std::string_view who, Clip&& clip) const {
     this->require_data(who);
-    std::vector<std::pair<float, float>> ranges;
+    std::vector<clip_range> ranges;
     ranges.reserve(hist_.channels());
     for (std::size_t c = 0; c < hist_.channels(); ++c) {
       if (!hist_.has(c)) throw_empty_channel(who, c);
@@ -471,7 +470,7 @@ public:
   }
 
   /// The clipping range the search picks for channel c.
-  std::pair<float, float> clipping_range(std::size_t c) const {
+  clip_range clipping_range(std::size_t c) const {
     const auto& h = this->hist_;
     return detail::l2_search(h.counts(c), h.bins(), h.lo(c), h.hi(c), std::size_t{1} << S.bits);
   }

@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <limits>
 #include <string_view>
-#include <utility>
 
 #include <xtensor/xexpression.hpp>
 
@@ -37,9 +36,9 @@ namespace mixq {
 namespace detail {
 
 /// Minimises f over (0, top]: a grid of 64 points, then twice 16 points
-/// around the best. Returns the argument (ties go to the larger) and f there.
+/// around the best. Returns the argument (ties go to the larger).
 template <class F>
-std::pair<double, double> fine_search_1d(double top, F&& f) {
+double fine_search_1d(double top, F&& f) {
   double best_x = top, best_f = f(top);
   double lo = 0.0, hi = top;
   std::size_t points = 64;
@@ -58,11 +57,11 @@ std::pair<double, double> fine_search_1d(double top, F&& f) {
     hi = std::min(top, best_x + step);
     points = 16;
   }
-  return {best_x, best_f};
+  return best_x;
 }
 
 /// The search at the top of this file for channel c of an x histogram.
-inline std::pair<float, float> mse_search(const channel_histograms& hs, std::size_t c, const code_range& r,
+inline clip_range mse_search(const channel_histograms& hs, std::size_t c, const code_range& r,
                                           std::string_view who) {
   const float lo = hs.lo(c), hi = hs.hi(c);
   auto score = [&](double a, double b) {
@@ -73,19 +72,19 @@ inline std::pair<float, float> mse_search(const channel_histograms& hs, std::siz
   if (r.symmetric) {
     const double top = std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
     if (top == 0.0) return {0.0f, 0.0f};
-    const double t = fine_search_1d(top, [&](double v) { return score(-v, v); }).first;
+    const double t = fine_search_1d(top, [&](double v) { return score(-v, v); });
     return {static_cast<float>(-t), static_cast<float>(t)};
   }
   // The rule widens every range to include 0, so search the widened ends.
   const double low = std::min(static_cast<double>(lo), 0.0), high = std::max(static_cast<double>(hi), 0.0);
   if (low == 0.0 && high == 0.0) return {0.0f, 0.0f};
-  const double shrink = fine_search_1d(1.0, [&](double a) { return score(low * a, high * a); }).first;
+  const double shrink = fine_search_1d(1.0, [&](double a) { return score(low * a, high * a); });
   double a = low * shrink, b = high * shrink;
   auto search_low = [&] {
-    if (low < 0.0) a = -fine_search_1d(-low, [&](double v) { return score(-v, b); }).first;
+    if (low < 0.0) a = -fine_search_1d(-low, [&](double v) { return score(-v, b); });
   };
   auto search_high = [&] {
-    if (high > 0.0) b = fine_search_1d(high, [&](double v) { return score(a, v); }).first;
+    if (high > 0.0) b = fine_search_1d(high, [&](double v) { return score(a, v); });
   };
   search_low();
   search_high();
@@ -112,7 +111,7 @@ public:
   }
 
   /// The clipping range for channel c.
-  std::pair<float, float> clipping_range(std::size_t c) const {
+  clip_range clipping_range(std::size_t c) const {
     return detail::mse_search(this->hist_, c, detail::code_range_of<S>(), "mixq::mse_observer::qparams");
   }
 

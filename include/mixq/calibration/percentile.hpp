@@ -15,12 +15,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
-#include <utility>
 
 #include <xtensor/xexpression.hpp>
 
 #include <mixq/calibration/histogram.hpp>
 #include <mixq/calibration/observer_options.hpp>
+#include <mixq/calibration/range_rule.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
@@ -74,7 +74,7 @@ public:
   }
 
   /// The clipping range for channel c.
-  std::pair<float, float> clipping_range(std::size_t c) const {
+  clip_range clipping_range(std::size_t c) const {
     const auto& h = this->hist_;
     const double q = percentile_ / 100.0;
     if constexpr (S.symmetric) {

@@ -47,6 +47,22 @@ constexpr code_range code_range_of() noexcept {
   return {qmin(S), qmax(S), S.symmetric, is_binary(S), is_pow2(S), symmetric_zero_point(S), S.bits};
 }
 
+}  // namespace mixq::detail
+
+namespace mixq {
+
+/// A clipping range [lo, hi] an observer settled on for one channel (before
+/// the range rule widens it to include 0).
+struct clip_range {
+  float lo = 0.0f;
+  float hi = 0.0f;
+  bool operator==(const clip_range&) const = default;
+};
+
+}  // namespace mixq
+
+namespace mixq::detail {
+
 /// One channel's parameters; `exponent` is meaningful for pow2 schemes only.
 struct channel_params {
   float scale = 1.0f;

@@ -812,14 +812,14 @@ TEST_CASE("percentile: within one bin width of the data's own percentile", "[cal
     CHECK(std::fabs(lo - at(sorted, 1 - pct / 100)) <= width);
     percentile_observer<s::int8_sym> sym({.percentile = pct});
     sym.observe(x);
-    const float t = sym.clipping_range(0).second;
+    const float t = sym.clipping_range(0).hi;
     CHECK(std::fabs(t - at(magnitudes, pct / 100)) <= magnitudes.back() / 2048.0);
     CHECK(sym.qparams().scale == std::max(t / 127.5f, detail::scale_floor));
   }
   // 100 reads the min-max range back from the histogram.
   percentile_observer<s::int8_asym> all({.percentile = 100});
   all.observe(x);
-  CHECK(all.clipping_range(0) == std::pair<float, float>{sorted.front(), sorted.back()});
+  CHECK(all.clipping_range(0) == clip_range{sorted.front(), sorted.back()});
 }
 
 namespace {
@@ -891,7 +891,7 @@ TEST_CASE("entropy: clips outliers, threshold (i + 0.5) bins", "[calibration][en
   x(0) = 40.0f;  // one outlier sets the range
   entropy_observer<s::int8_sym> o;
   o.observe(x);
-  const float t = o.clipping_range(0).second;
+  const float t = o.clipping_range(0).hi;
   const auto& h = o.histograms();
   std::vector<double> counts(h.counts(0), h.counts(0) + h.bins());
   std::size_t best = 128;
