@@ -15,7 +15,9 @@ Cases:
     reads it as if it spanned min .. max. Each case therefore also records what
     the same search returns when the histogram covers the real range: a second
     run with torch.histc given the batch's real extremes ("fixed"; one-batch
-    cases only, where the real range is the batch's).
+    cases only, where the real range is the batch's). Where truncation changed
+    the range, PyTorch's own histogram is kept too (its non-empty bins), so the
+    tests can check it against mixq's within the bound the truncation implies.
 
 Floats are written as hex literals so every value is exact.
 """
