@@ -10,13 +10,14 @@
 // range, spreading each old bin's mass over the new bins it overlaps (mass is
 // assumed uniform inside a bin). Masses are doubles.
 //
-// PyTorch 1.13 differs in one respect, deliberately not followed: it builds
-// each histogram with torch.histc(x, min=int(min), max=int(max)), the range
-// truncated toward zero, yet reads the bins as if they spanned the real
-// min..max. Values outside int(min)..int(max) are dropped and the others are
-// displaced by up to one data unit. mixq bins over the real range;
-// docs/calibration.md gives the consequences, and the tests check agreement
-// where truncation changes nothing and the implied bound where it does.
+// PyTorch 1.13 builds each histogram with torch.histc(x, min=int(min),
+// max=int(max)), the range truncated toward zero, yet reads the bins as if
+// they spanned the real min..max: values outside int(min)..int(max) are
+// dropped and the others displaced by up to one data unit. mixq deliberately
+// bins over the real range; docs/calibration.md gives the consequences, and
+// the tests check agreement where truncation changes nothing and the implied
+// bound where it does. When the range grows, 1.13 also moves the old mass
+// differently (128x up-sampling onto an integer multiple of the old width).
 //
 // Search. PyTorch's greedy L2 search (from Caffe2's norm minimisation): move
 // the lower or upper quantile bound by 1e-5 of the mass at a time toward the
