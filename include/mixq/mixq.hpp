@@ -30,4 +30,13 @@
 #include <mixq/ops/gemm.hpp>
 #include <mixq/ops/quantize.hpp>
 
+#include <mixq/calibration/entropy.hpp>
+#include <mixq/calibration/histogram.hpp>
+#include <mixq/calibration/minmax.hpp>
+#include <mixq/calibration/mse.hpp>
+#include <mixq/calibration/observer_concepts.hpp>
+#include <mixq/calibration/observer_options.hpp>
+#include <mixq/calibration/percentile.hpp>
+#include <mixq/calibration/report.hpp>
+
 #include <mixq/io/format.hpp>
