@@ -13,7 +13,7 @@
 #include <utility>
 
 #include <mixq/calibration/reference.hpp>
-#include <mixq/calibration/simd.hpp>
+#include <mixq/kernels/simd.hpp>
 
 namespace mixq::detail {
 

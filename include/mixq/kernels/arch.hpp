@@ -20,23 +20,7 @@
 #include <type_traits>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-// GCC 12's AVX-512 intrinsics start from `__m512i __Y = __Y;` placeholders
-// that its own -Wuninitialized reports once inlined (GCC bug 105593). The
-// state of these pragmas where the header is first read is what counts.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <cpuid.h>
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif
-
-#include <xsimd/xsimd.hpp>
+#include <mixq/kernels/simd.hpp>
 
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__)
 #define MIXQ_WITH_AVX512VNNI 1

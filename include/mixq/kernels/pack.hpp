@@ -17,9 +17,6 @@
 #include <mixq/core/bit_width.hpp>
 #include <mixq/kernels/arch.hpp>
 
-#if MIXQ_WITH_AVX512VNNI
-#include <immintrin.h>
-#endif
 
 namespace mixq {
 namespace detail {

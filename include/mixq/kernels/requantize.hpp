@@ -24,12 +24,6 @@
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/scratch.hpp>
 
-#if MIXQ_WITH_AVX2 || MIXQ_WITH_AVX512VNNI
-#include <immintrin.h>
-#endif
-#if MIXQ_WITH_NEON64
-#include <arm_neon.h>
-#endif
 
 namespace mixq {
 

@@ -12,7 +12,6 @@
 
 #if MIXQ_WITH_NEON64
 
-#include <arm_neon.h>
 
 namespace mixq::detail {
 

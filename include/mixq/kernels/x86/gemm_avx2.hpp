@@ -11,7 +11,6 @@
 
 #if MIXQ_WITH_AVX2
 
-#include <immintrin.h>
 
 namespace mixq::detail {
 

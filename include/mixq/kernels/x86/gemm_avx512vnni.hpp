@@ -16,7 +16,6 @@
 
 #if MIXQ_WITH_AVX512VNNI
 
-#include <immintrin.h>
 
 namespace mixq::detail {
 
