@@ -11,6 +11,9 @@ kernel_table table_avx2();
 #if MIXQ_TEST_ARCH_AVX512VNNI
 kernel_table table_avx512vnni();
 #endif
+#if MIXQ_TEST_ARCH_AVX512VNNI_GFNI
+kernel_table table_avx512vnni_gfni();
+#endif
 #if MIXQ_TEST_ARCH_NEON
 kernel_table table_neon();
 #endif
@@ -25,6 +28,9 @@ std::vector<kernel_table> compiled_kernel_tables() {
 #endif
 #if MIXQ_TEST_ARCH_AVX512VNNI
   tables.push_back(table_avx512vnni());
+#endif
+#if MIXQ_TEST_ARCH_AVX512VNNI_GFNI
+  tables.push_back(table_avx512vnni_gfni());
 #endif
 #if MIXQ_TEST_ARCH_NEON
   tables.push_back(table_neon());

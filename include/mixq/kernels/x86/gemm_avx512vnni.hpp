@@ -19,7 +19,22 @@
 
 namespace mixq::detail {
 
-// Field j of each byte of v, moved to the top of the byte: the code times 2^(8 - Bits).
+// The GF(2) bit matrix (vgf2p8affineqb's layout: byte 7 - i of the qword
+// selects the source bits of result bit i) that moves field j of a byte to
+// its top Bits bits and clears the others.
+template <int Bits>
+constexpr std::uint64_t field_to_top_matrix(int j) noexcept {
+  std::uint64_t m = 0;
+  for (int i = 8 - Bits; i < 8; ++i) {
+    const int source = j * Bits + i - (8 - Bits);
+    m |= std::uint64_t{1} << source << (8 * (7 - i));
+  }
+  return m;
+}
+
+// Field j of each byte of v, moved to the top of the byte: the code times
+// 2^(8 - Bits) as a signed byte. The top field needs a mask only; the others
+// one affine transform with GFNI, or a shift and a mask without.
 template <int Bits>
 MIXQ_INLINE __m512i vnni_field(__m512i v, int j) noexcept {
   if constexpr (Bits == 8) {
@@ -27,9 +42,13 @@ MIXQ_INLINE __m512i vnni_field(__m512i v, int j) noexcept {
     return v;
   } else {
     constexpr int top_mask = (0xff << (8 - Bits)) & 0xff;
+    if (j == 8 / Bits - 1) return _mm512_and_si512(v, _mm512_set1_epi8(static_cast<char>(top_mask)));
+#if defined(__GFNI__)
+    return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(static_cast<long long>(field_to_top_matrix<Bits>(j))), 0);
+#else
     const int up = 8 - Bits - j * Bits;
-    const __m512i moved = up == 0 ? v : _mm512_sll_epi16(v, _mm_cvtsi32_si128(up));
-    return _mm512_and_si512(moved, _mm512_set1_epi8(static_cast<char>(top_mask)));
+    return _mm512_and_si512(_mm512_sll_epi16(v, _mm_cvtsi32_si128(up)), _mm512_set1_epi8(static_cast<char>(top_mask)));
+#endif
   }
 }
 
