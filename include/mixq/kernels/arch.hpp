@@ -63,7 +63,7 @@ namespace detail {
 // arrays of vectors in registers only when every index is a constant.
 template <std::size_t N, class F>
 MIXQ_INLINE void unroll(F&& f) {
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) MIXQ_INLINE_LAMBDA {
     (f(std::integral_constant<std::size_t, I>{}), ...);
   }(std::make_index_sequence<N>{});
 }

@@ -139,7 +139,7 @@ template <>
 struct gemm_path<kernel_path::scalar> {
   static constexpr std::size_t mr_for(int) noexcept { return 4; }
   static constexpr bool direct_subbyte = false;  // sub-byte panels are expanded first
-  static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+  static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
 
   static void tile(const tile_args& t) noexcept {
@@ -386,7 +386,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   const bool expand = layout.bits != 8 && !path::direct_subbyte;
   std::uint8_t* expanded = expand ? scratch<std::uint8_t, 4>(groups * 4 * panel + 4 * panel * 8) : nullptr;
   // A single block of rows may take several panels at once (more independent sums in flight).
-  const std::size_t group = expand || !few_rows ? 1 : path::panels_for(m_count);
+  const std::size_t group = expand || !few_rows ? 1 : path::panels_for(layout.bits, m_count);
   auto* tile = scratch<std::int32_t, 5>(mr * panel * group);
   tile_args t;
   t.lda = lda;

@@ -105,7 +105,7 @@ template <>
 struct gemm_path<kernel_path::neon> {
   static constexpr std::size_t mr_for(int) noexcept { return neon_mr; }
   static constexpr bool direct_subbyte = false;
-  static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+  static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
 
   static void tile(const tile_args& t) noexcept {

@@ -90,7 +90,7 @@ template <>
 struct gemm_path<kernel_path::avx2> {
   static constexpr std::size_t mr_for(int) noexcept { return 2; }
   static constexpr bool direct_subbyte = false;
-  static constexpr std::size_t panels_for(std::size_t) noexcept { return 1; }
+  static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
 
   static void tile(const tile_args& t) noexcept {

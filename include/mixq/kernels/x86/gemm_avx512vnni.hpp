@@ -33,21 +33,22 @@ constexpr std::uint64_t field_to_top_matrix(int j) noexcept {
 }
 
 // Field j of each byte of v, moved to the top of the byte: the code times
-// 2^(8 - Bits) as a signed byte. The top field needs a mask only; the others
-// one affine transform with GFNI, or a shift and a mask without.
+// 2^(8 - Bits) as a signed byte. With GFNI one affine transform per field,
+// the top one included (on Zen 5 a mask instead measured a third slower: it
+// competes with vpdpbusd for its pipes); without, a shift and a mask.
 template <int Bits>
 MIXQ_INLINE __m512i vnni_field(__m512i v, int j) noexcept {
   if constexpr (Bits == 8) {
     (void)j;
     return v;
   } else {
-    constexpr int top_mask = (0xff << (8 - Bits)) & 0xff;
-    if (j == 8 / Bits - 1) return _mm512_and_si512(v, _mm512_set1_epi8(static_cast<char>(top_mask)));
 #if defined(__GFNI__)
     return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(static_cast<long long>(field_to_top_matrix<Bits>(j))), 0);
 #else
+    constexpr int top_mask = (0xff << (8 - Bits)) & 0xff;
     const int up = 8 - Bits - j * Bits;
-    return _mm512_and_si512(_mm512_sll_epi16(v, _mm_cvtsi32_si128(up)), _mm512_set1_epi8(static_cast<char>(top_mask)));
+    const __m512i moved = up == 0 ? v : _mm512_sll_epi16(v, _mm_cvtsi32_si128(up));
+    return _mm512_and_si512(moved, _mm512_set1_epi8(static_cast<char>(top_mask)));
 #endif
   }
 }
@@ -96,6 +97,67 @@ void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, st
 // registers exact (sub-byte scaling and the signed shift undone), either
 // into t.tile or, with t.direct, straight into the int32 output with the
 // offsets added. Returns whether the output was written.
+// Panels a tile of `rows` rows takes at once: enough accumulators (16 to 24)
+// in flight to hide the dot product's latency.
+constexpr std::size_t vnni_panels_for(int, std::size_t rows) noexcept { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
+
+// One row of sub-byte weights' sums over blocks [0, n_blocks) of 4
+// consecutive panels, written raw (scaled) to sums[0, 256): the GEMV loop,
+// kept apart from vnni_tile because GCC allocates registers for this shape
+// well only when the accumulators are one flat array.
+template <int Bits, bool Signed>
+void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t panel_stride, std::size_t n_blocks,
+                       std::int32_t* sums) noexcept {
+  constexpr std::size_t block_k = 4 * (8 / Bits);
+  __m512i acc[16];
+  unroll<16>([&](auto v) MIXQ_INLINE_LAMBDA { acc[v] = _mm512_setzero_si512(); });
+  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
+  for (std::size_t kb = 0; kb < n_blocks; ++kb) {
+    unroll<8 / Bits>([&](auto j) MIXQ_INLINE_LAMBDA {
+      __m512i av = vnni_broadcast(a + kb * block_k + 4 * j);
+      if constexpr (Signed) av = _mm512_xor_si512(av, flip);
+      unroll<16>([&](auto v) MIXQ_INLINE_LAMBDA {
+        const __m512i w = _mm512_loadu_si512(b + (v / 4) * panel_stride + kb * 256 + 64 * (v % 4));
+        acc[v] = _mm512_dpbusd_epi32(acc[v], av, vnni_field<Bits>(w, static_cast<int>(j)));
+      });
+    });
+  }
+  unroll<16>([&](auto v) MIXQ_INLINE_LAMBDA { _mm512_storeu_si512(sums + 16 * v, acc[v]); });
+}
+
+// The end of a tile: the sums leave exact (sub-byte scaling and the signed
+// shift undone), either into t.tile or, with t.direct, straight into the
+// int32 output with the offsets added. sum(r, v) gives row r's vector v.
+// Returns whether the output was written.
+template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, class Sum>
+MIXQ_INLINE bool vnni_finish(const tile_args& t, Sum&& sum) noexcept {
+  unroll<4 * Panels>([&](auto v) MIXQ_INLINE_LAMBDA {
+    __m512i correction = _mm512_setzero_si512();
+    if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
+    const auto exact = [&](auto r) MIXQ_INLINE_LAMBDA {
+      __m512i x = sum(r, v);
+      if constexpr (Bits != 8) x = _mm512_srai_epi32(x, 8 - Bits);
+      return _mm512_sub_epi32(x, correction);
+    };
+    if (t.direct != nullptr) {
+      const std::size_t first = 16 * v;
+      const std::size_t count = t.direct_width > first ? std::min<std::size_t>(16, t.direct_width - first) : 0;
+      const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1u);
+      const __m512i offset = _mm512_maskz_loadu_epi32(valid, t.direct_offsets + first);
+      unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA {
+        _mm512_mask_storeu_epi32(t.direct + r * t.direct_stride + first, valid, _mm512_add_epi32(exact(r), offset));
+      });
+    } else {
+      unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA { _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, exact(r)); });
+    }
+  });
+  return t.direct != nullptr;
+}
+
+// A tile: Rows rows against Panels consecutive panels, over the whole of K.
+// The bulk of K runs in one loop whose register arrays are indexed by
+// constants only (which is what lets GCC keep them in registers), starting
+// from the partial last block's sums when there is one.
 template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
 bool vnni_tile(const tile_args& t) noexcept {
   constexpr std::size_t block_k = 4 * (8 / Bits);  // codes of K per block
@@ -105,67 +167,49 @@ bool vnni_tile(const tile_args& t) noexcept {
   const bool rest = full_blocks * block_k < t.k;
   if (rest) vnni_rest<Bits, Rows, Signed>(t.a, t.lda, t.b, t.panel_stride, Panels, full_blocks, t.k, t.tile);
 
-  __m512i acc[Rows][vectors];
-  unroll<Rows * vectors>([&](auto i) {
-    acc[i / vectors][i % vectors] = rest ? _mm512_loadu_si512(t.tile + (i / vectors) * 64 * Panels + (i % vectors) * 16)
-                                         : _mm512_setzero_si512();
-  });
-  const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
-  const std::uint8_t* a = t.a;
-  const std::uint8_t* b = t.b;
-  const std::size_t lda = t.lda, panel_stride = t.panel_stride;
-  for (std::size_t kb = 0; kb < full_blocks; ++kb) {
-    const std::uint8_t* ap = a + kb * block_k;
-    const std::uint8_t* bp = b + kb * block_b;
-    unroll<8 / Bits>([&](auto j) {
-      __m512i av[Rows];
-      unroll<Rows>([&](auto r) {
-        av[r] = vnni_broadcast(ap + r * lda + 4 * j);
-        if constexpr (Signed) av[r] = _mm512_xor_si512(av[r], flip);
-      });
-      unroll<vectors>([&](auto v) {
-        const std::uint8_t* w = bp + (v / 4) * panel_stride + 64 * (v % 4);
-        const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
-        unroll<Rows>([&](auto r) { acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av[r], bv); });
-      });
+  if constexpr (Rows == 1 && Bits != 8 && Panels == 4) {
+    alignas(64) std::int32_t raw[256];
+    vnni_gemv_subbyte<Bits, Signed>(t.a, t.b, t.panel_stride, full_blocks, raw);
+    return vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto, auto v) MIXQ_INLINE_LAMBDA {
+      const __m512i x = _mm512_load_si512(raw + 16 * v);
+      return rest ? _mm512_add_epi32(x, _mm512_loadu_si512(t.tile + 16 * v)) : x;
     });
-  }
-
-  unroll<vectors>([&](auto v) {
-    // Undo the scaling of sub-byte codes and the +128 shift of signed activations.
-    __m512i correction = _mm512_setzero_si512();
-    if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
-    if (t.direct != nullptr) {
-      const std::size_t first = 16 * v;
-      const std::size_t count = t.direct_width > first ? std::min<std::size_t>(16, t.direct_width - first) : 0;
-      const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1u);
-      correction = _mm512_sub_epi32(correction, _mm512_maskz_loadu_epi32(valid, t.direct_offsets + first));
-      unroll<Rows>([&](auto r) {
-        __m512i sum = acc[r][v];
-        if constexpr (Bits != 8) sum = _mm512_srai_epi32(sum, 8 - Bits);
-        _mm512_mask_storeu_epi32(t.direct + r * t.direct_stride + first, valid, _mm512_sub_epi32(sum, correction));
-      });
-    } else {
-      unroll<Rows>([&](auto r) {
-        __m512i sum = acc[r][v];
-        if constexpr (Bits != 8) sum = _mm512_srai_epi32(sum, 8 - Bits);
-        _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, _mm512_sub_epi32(sum, correction));
+  } else {
+    __m512i acc[Rows][vectors];
+    unroll<Rows * vectors>([&](auto i) MIXQ_INLINE_LAMBDA {
+      constexpr std::size_t r = i / vectors, v = i % vectors;
+      acc[r][v] = rest ? _mm512_loadu_si512(t.tile + r * 64 * Panels + v * 16) : _mm512_setzero_si512();
+    });
+    const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
+    const std::uint8_t* a = t.a;
+    const std::uint8_t* b = t.b;
+    const std::size_t lda = t.lda, panel_stride = t.panel_stride;
+    for (std::size_t kb = 0; kb < full_blocks; ++kb) {
+      const std::uint8_t* ap = a + kb * block_k;
+      const std::uint8_t* bp = b + kb * block_b;
+      unroll<8 / Bits>([&](auto j) MIXQ_INLINE_LAMBDA {
+        __m512i av[Rows];
+        unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA {
+          av[r] = vnni_broadcast(ap + r * lda + 4 * j);
+          if constexpr (Signed) av[r] = _mm512_xor_si512(av[r], flip);
+        });
+        unroll<vectors>([&](auto v) MIXQ_INLINE_LAMBDA {
+          const std::uint8_t* w = bp + (v / 4) * panel_stride + 64 * (v % 4);
+          const __m512i bv = vnni_field<Bits>(_mm512_load_si512(w), static_cast<int>(j));
+          unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA { acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av[r], bv); });
+        });
       });
     }
-  });
-  return t.direct != nullptr;
+    return vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto r, auto v) MIXQ_INLINE_LAMBDA { return acc[r][v]; });
+  }
 }
-
-// Panels a block of `rows` rows takes at once: enough accumulators to hide
-// the dot product's latency (16 to 24 in flight).
-constexpr std::size_t vnni_panels_for(std::size_t rows) noexcept { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
 
 template <int Bits, bool Signed>
 bool vnni_tile_rows(const tile_args& t) noexcept {
   const bool wide = t.panels > 1;
   switch (t.rows) {
-    case 1: return wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t);
-    case 2: return wide ? vnni_tile<Bits, 2, Signed, vnni_panels_for(2)>(t) : vnni_tile<Bits, 2, Signed, 1>(t);
+    case 1: return wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(Bits, 1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t);
+    case 2: return wide ? vnni_tile<Bits, 2, Signed, vnni_panels_for(Bits, 2)>(t) : vnni_tile<Bits, 2, Signed, 1>(t);
     case 3: return vnni_tile<Bits, 3, Signed, 1>(t);
     case 4: return vnni_tile<Bits, 4, Signed, 1>(t);
     case 5: return vnni_tile<Bits, 5, Signed, 1>(t);
@@ -185,7 +229,7 @@ struct gemm_path<kernel_path::avx512vnni> {
   // mask and 5 rows leave room for it in the 32 registers.
   static constexpr std::size_t mr_for(int bits) noexcept { return bits == 8 ? 6 : 5; }
   static constexpr bool direct_subbyte = true;
-  static constexpr std::size_t panels_for(std::size_t rows) noexcept { return vnni_panels_for(rows); }
+  static constexpr std::size_t panels_for(int bits, std::size_t rows) noexcept { return vnni_panels_for(bits, rows); }
 
   static constexpr bool direct_output = true;
 
