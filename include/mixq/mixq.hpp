@@ -18,3 +18,5 @@
 #include <mixq/tensor/quantize.hpp>
 
 #include <mixq/io/format.hpp>
+
+#include <mixq/alloc/alloc.hpp>
