@@ -86,7 +86,8 @@ struct pareto_point {
 /// Every non-dominated (total, objective) point of one cost over a range,
 /// in increasing total (and decreasing objective).
 struct pareto_front {
-  alloc::status status = alloc::status::optimal;  ///< `limit` when a limit cut the sweep short
+  /// `limit` when a limit cut the sweep short; `infeasible` when no plan meets the other budgets
+  alloc::status status = alloc::status::optimal;
   std::size_t cost = 0;                           ///< index of the swept cost
   std::vector<pareto_point> points;
   std::uint64_t nodes = 0;

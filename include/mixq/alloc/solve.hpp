@@ -362,6 +362,7 @@ pareto_front pareto(const Problem& p, std::size_t cost, const pareto_options& op
     limit = std::nextafter(front.points.back().total, -detail::infinity);
   }
   std::reverse(front.points.begin(), front.points.end());
+  if (front.points.empty() && front.status == status::optimal) front.status = status::infeasible;
   front.solve_seconds = clock.seconds();
   return front;
 }
