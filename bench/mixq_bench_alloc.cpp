@@ -9,6 +9,9 @@
 //   cmake --preset bench && cmake --build build/bench -j2 --target mixq_bench_alloc
 //   build/bench/bench/mixq_bench_alloc --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
+// The first five instances are the headline ones; sweep/... adds 36 more:
+// each family at three budget tightnesses, four tables each.
+//
 // The tables: latency from a roofline-like model of an edge CPU (integer
 // throughput by operand container: 8, 4 or 2 bits; depthwise layers bound by
 // memory), bytes of packed weights, BOPs = MACs x w_bits x a_bits, and a
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 
 #include <mixq/alloc/alloc.hpp>
 
@@ -189,6 +193,27 @@ std::vector<instance> instances() {
     const auto net = synthetic(100, rng);
     out.push_back({"synthetic" + std::to_string(seed) + "/100x8x2", make_table(net, {}, small, 100 + seed)});
   }
+  // The sweep: each family at three budget tightnesses (fraction of the way
+  // from the least total to the largest), four tables each.
+  for (const double t : {0.2, 0.35, 0.5}) {
+    const std::string tight = fmt::format("t{:.2f}", t);
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+      table_spec big = large;
+      big.tightness = {t, 0.9 * t, 0.8 * t};
+      std::vector<std::vector<std::string>> ties;
+      const auto resnet = resnet50(ties);
+      out.push_back({fmt::format("sweep/resnet50/{}/s{}", tight, seed), make_table(resnet, ties, big, 7 * seed + 1)});
+      ties.clear();
+      const auto mobilenet = mobilenet_v2(ties);
+      out.push_back(
+          {fmt::format("sweep/mobilenet_v2/{}/s{}", tight, seed), make_table(mobilenet, ties, big, 7 * seed + 2)});
+      table_spec two = small;
+      two.tightness = {t, 0.9 * t};
+      std::mt19937_64 rng(seed);
+      const auto net = synthetic(100, rng);
+      out.push_back({fmt::format("sweep/synthetic100/{}/s{}", tight, seed), make_table(net, {}, two, 100 + seed)});
+    }
+  }
   return out;
 }
 
@@ -323,12 +348,10 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond);
 #endif
   }
-  for (const instance& in : all) {
-    if (in.name.rfind("resnet50", 0) == 0 || in.name.rfind("mobilenet", 0) == 0) {
-      benchmark::RegisterBenchmark(("alloc/mixq_pareto_latency/" + in.name).c_str(), bench_mixq_pareto, in.table)
-          ->Unit(benchmark::kMillisecond);
-    }
-  }
+  // A whole Pareto sweep of latency: every non-dominated (latency, sensitivity) point.
+  benchmark::RegisterBenchmark("alloc/mixq_pareto_latency/resnet50/54x14x3", bench_mixq_pareto, all[0].table)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -273,7 +273,9 @@ struct pareto_options {
 /// Every non-dominated (total of cost `cost`, objective) point with the
 /// total in [low, high], the other budgets, ties and pins respected: for each
 /// point, the least objective within that total and the least total that
-/// reaches it. Two exact solves per point, from the top of the range down.
+/// reaches it. From the top of the range down, each step solves for the least
+/// objective strictly below the last plan's total; a step whose objective
+/// does not rise shows the last point dominated, and replaces it.
 template <AllocationProblem Problem>
 pareto_front pareto(const Problem& p, std::size_t cost, const pareto_options& options = {}) {
   const detail::stopwatch clock;
@@ -297,57 +299,31 @@ pareto_front pareto(const Problem& p, std::size_t cost, const pareto_options& op
       others.limits.push_back(f.budget[k]);
     }
   }
-  double scale = 0.0;
-  for (detail::index c = 0; c < ct.count; ++c) {
-    double m = 0.0;
-    for (detail::index o = ct.option_first[c]; o < ct.option_first[c + 1]; ++o) {
-      m = std::max(m, ct.value(f, o, detail::sensitivity_source));
-    }
-    scale += m;
-  }
-
   pareto_front front;
   front.cost = cost;
   solve_options each = options.solve;
   double limit = high;
   for (;;) {
-    if (front.points.size() >= options.max_points) {
-      front.status = status::limit;
-      break;
-    }
     each.node_limit = options.solve.node_limit - std::min(options.solve.node_limit, front.nodes);
     each.time_limit_seconds = options.solve.time_limit_seconds - clock.seconds();
     if (each.node_limit == 0 || !(each.time_limit_seconds > 0.0)) {
       front.status = status::limit;
       break;
     }
-    // The least objective with the swept total at most `limit`...
+    // The least objective with the swept total at most `limit`.
     detail::search_spec least_objective = others;
     if (limit < detail::infinity) {
       least_objective.sources.push_back(swept);
       least_objective.limits.push_back(limit);
     }
-    const detail::search_result first = detail::engine(f, ct, least_objective, each, clock).run();
-    front.nodes += first.nodes;
-    if (first.status == status::infeasible) break;
-    if (first.status == status::limit) {
+    const detail::search_result r = detail::engine(f, ct, least_objective, each, clock).run();
+    front.nodes += r.nodes;
+    if (r.status == status::infeasible) break;
+    if (r.status == status::limit) {
       front.status = status::limit;
       break;
     }
-    // ... then the least swept total that reaches it.
-    detail::search_spec least_total = least_objective;
-    least_total.objective = swept;
-    least_total.sources.push_back(detail::sensitivity_source);
-    least_total.limits.push_back(first.objective + each.relative_tolerance * std::abs(first.objective) +
-                                 1e-12 * scale);
-    each.node_limit = options.solve.node_limit - std::min(options.solve.node_limit, front.nodes);
-    const detail::search_result second = detail::engine(f, ct, least_total, each, clock).run();
-    front.nodes += second.nodes;
-    if (second.status != status::optimal) {
-      front.status = status::limit;
-      break;
-    }
-    const std::vector<detail::index> chosen = detail::layer_options(ct, second.choice);
+    const std::vector<detail::index> chosen = detail::layer_options(ct, r.choice);
     pareto_point point;
     point.total = detail::layer_total(f, chosen, swept);
     if (point.total < options.low) break;
@@ -356,8 +332,13 @@ pareto_front pareto(const Problem& p, std::size_t cost, const pareto_options& op
       point.choices.push_back(choice{chosen[l] - f.first[l], f.bits[chosen[l]].w_bits, f.bits[chosen[l]].a_bits});
     }
     for (detail::index k = 0; k < f.costs; ++k) point.totals.push_back(detail::layer_total(f, chosen, static_cast<int>(k)));
-    // A point the tolerance let through that a cheaper one matches is dominated.
+    // Within a smaller total the objective did not rise: the previous point,
+    // with its larger total, is dominated.
     while (!front.points.empty() && front.points.back().objective >= point.objective) front.points.pop_back();
+    if (front.points.size() >= options.max_points) {
+      front.status = status::limit;
+      break;
+    }
     front.points.push_back(std::move(point));
     limit = std::nextafter(front.points.back().total, -detail::infinity);
   }
