@@ -40,3 +40,5 @@
 #include <mixq/calibration/report.hpp>
 
 #include <mixq/io/format.hpp>
+
+#include <mixq/alloc/alloc.hpp>

@@ -1,0 +1,362 @@
+// mixq allocate PROBLEM.json [--time-limit S] [--pareto BUDGET]
+//
+// Reads an allocation table (JSON), solves it exactly with mixq::alloc and
+// prints the plan as JSON on stdout; with --pareto, every non-dominated
+// (total of that cost, objective) point from the file's budget down. The
+// input format and the output are described in docs/allocator.md.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <mixq/alloc/alloc.hpp>
+
+#include "commands.hpp"
+#include "json_input.hpp"
+
+namespace mixq_tool {
+namespace {
+
+namespace alloc = mixq::alloc;
+
+constexpr std::string_view allocate_help = R"(usage: mixq allocate PROBLEM.json [--time-limit S] [--pareto BUDGET]
+
+Chooses one option per layer so that the total sensitivity is least and every
+budget is met, tied layers share a precision and pinned layers keep theirs.
+Prints the plan as JSON on stdout. PROBLEM.json may be - for stdin.
+
+  --time-limit S    stop after S seconds with status "limit", the best plan and its gap
+  --pareto BUDGET   instead, every non-dominated (total of BUDGET, objective) point,
+                    from BUDGET's value in the file (or unbounded, for a cost
+                    without a budget) down to the least total it can reach
+
+Exit status: 0 with a plan, a "limit" or an "infeasible" answer; 2 for bad
+usage or malformed input (the message names the JSON path at fault).
+)";
+
+struct arguments {
+  std::string file;
+  double time_limit = alloc::solve_options{}.time_limit_seconds;
+  std::optional<std::string> pareto;
+};
+
+arguments parse_arguments(std::span<const std::string_view> args) {
+  arguments a;
+  bool have_file = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    auto value = [&](std::string_view option) {
+      if (i + 1 >= args.size()) throw input_error(fmt::format("{} needs a value (try --help)", option));
+      return std::string(args[++i]);
+    };
+    if (arg == "--time-limit") {
+      const std::string v = value(arg);
+      double seconds = 0.0;
+      std::size_t used = 0;
+      try {
+        seconds = std::stod(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != v.size() || !(seconds > 0.0) || !std::isfinite(seconds)) {
+        throw input_error(fmt::format("--time-limit is '{}'; expected a number of seconds > 0", v));
+      }
+      a.time_limit = seconds;
+    } else if (arg == "--pareto") {
+      a.pareto = value(arg);
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      throw input_error(fmt::format("unknown option '{}' (try --help)", arg));
+    } else if (!have_file) {
+      a.file = std::string(arg);
+      have_file = true;
+    } else {
+      throw input_error(fmt::format("one problem file expected, got '{}' and '{}'", a.file, arg));
+    }
+  }
+  if (!have_file) throw input_error("no problem file given (try --help)");
+  return a;
+}
+
+std::string read_input(const std::string& file) {
+  std::ostringstream text;
+  if (file == "-") {
+    text << std::cin.rdbuf();
+    return text.str();
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw input_error(fmt::format("{}: cannot open the file", file));
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The problem of the JSON document, every rule checked with its path.
+alloc::problem read_problem(const json& doc) {
+  alloc::problem p;
+  expect(doc, doc.is_object(), "$", "an object with \"budgets\", \"layers\" and optionally \"ties\"");
+  only_keys(doc, "$", {"budgets", "layers", "ties"});
+
+  const json& budgets = member(doc, "budgets", "$", "an object of budgets, e.g. {\"latency_us\": 950.0}");
+  expect(budgets, budgets.is_object(), "$.budgets", "an object of budgets, e.g. {\"latency_us\": 950.0}");
+  for (const auto& [name, value] : budgets.items()) {
+    p.cost_names.push_back(name);
+    p.budgets.push_back(number(value, member_path("$.budgets", name), "a number"));
+  }
+
+  const json& layers = member(doc, "layers", "$", "an array of layers");
+  expect(layers, layers.is_array() && !layers.empty(), "$.layers", "a non-empty array of layers");
+  // Cost names beyond the budgets, in order of first appearance: carried into the totals.
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::string lp = element_path("$.layers", l);
+    const json& layer = layers[l];
+    expect(layer, layer.is_object(), lp, "an object with \"name\", \"options\" and optionally \"pin\"");
+    only_keys(layer, lp, {"name", "options", "pin"});
+    const json& options = member(layer, "options", lp, "an array of options");
+    expect(options, options.is_array() && !options.empty(), member_path(lp, "options"), "a non-empty array of options");
+    for (std::size_t j = 0; j < options.size(); ++j) {
+      const std::string op = element_path(member_path(lp, "options"), j);
+      expect(options[j], options[j].is_object(), op, "an object with w_bits, a_bits, sensitivity and costs");
+      const json& costs = member(options[j], "costs", op, "an object of costs");
+      expect(costs, costs.is_object(), member_path(op, "costs"), "an object of costs, e.g. {\"latency_us\": 98.1}");
+      for (const auto& [name, value] : costs.items()) {
+        if (std::find(p.cost_names.begin(), p.cost_names.end(), name) == p.cost_names.end()) {
+          p.cost_names.push_back(name);
+          p.budgets.push_back(alloc::no_budget);
+        }
+      }
+    }
+  }
+
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::string lp = element_path("$.layers", l);
+    const json& layer = layers[l];
+    alloc::layer out;
+    const json& name = member(layer, "name", lp, "a string");
+    expect(name, name.is_string() && !name.get<std::string>().empty(), member_path(lp, "name"), "a non-empty string");
+    out.name = name.get<std::string>();
+    for (std::size_t prev = 0; prev < p.layers.size(); ++prev) {
+      if (p.layers[prev].name == out.name) {
+        throw input_error(fmt::format("{}: \"{}\" is also the name of $.layers[{}]; expected unique layer names",
+                                      member_path(lp, "name"), out.name, prev));
+      }
+    }
+    const json& options = layer.at("options");
+    for (std::size_t j = 0; j < options.size(); ++j) {
+      const std::string op = element_path(member_path(lp, "options"), j);
+      const json& o = options[j];
+      only_keys(o, op, {"w_bits", "a_bits", "sensitivity", "costs"});
+      alloc::option opt;
+      opt.w_bits = integer(member(o, "w_bits", op, "an integer bit-width"), member_path(op, "w_bits"), 1,
+                           alloc::max_option_bits);
+      opt.a_bits = integer(member(o, "a_bits", op, "an integer bit-width"), member_path(op, "a_bits"), 1,
+                           alloc::max_option_bits);
+      const std::string sp = member_path(op, "sensitivity");
+      opt.sensitivity = number(member(o, "sensitivity", op, "a number >= 0"), sp, "a number >= 0");
+      if (!(opt.sensitivity >= 0.0)) {
+        throw input_error(fmt::format("{}: {} is negative; expected a number >= 0", sp, opt.sensitivity));
+      }
+      const json& costs = o.at("costs");
+      for (std::size_t k = 0; k < p.cost_names.size(); ++k) {
+        const std::string& cost = p.cost_names[k];
+        const auto it = costs.find(cost);
+        if (it == costs.end()) {
+          const bool budgeted = p.budgets[k] < alloc::no_budget;
+          throw input_error(fmt::format("{}: missing; expected a number >= 0 ({}; every option lists the same costs)",
+                                        member_path(member_path(op, "costs"), cost),
+                                        budgeted ? "$.budgets names it" : "other options list it"));
+        }
+        const std::string cp = member_path(member_path(op, "costs"), cost);
+        const double c = number(*it, cp, "a number >= 0");
+        if (!(c >= 0.0)) throw input_error(fmt::format("{}: {} is negative; expected a number >= 0", cp, c));
+        opt.costs.push_back(c);
+      }
+      out.options.push_back(std::move(opt));
+    }
+    if (const auto pin = layer.find("pin"); pin != layer.end()) {
+      const std::string pp = member_path(lp, "pin");
+      expect(*pin, pin->is_object(), pp, "an object {\"w_bits\": ..., \"a_bits\": ...}");
+      only_keys(*pin, pp, {"w_bits", "a_bits"});
+      const alloc::precision want{
+          integer(member(*pin, "w_bits", pp, "an integer bit-width"), member_path(pp, "w_bits"), 1,
+                  alloc::max_option_bits),
+          integer(member(*pin, "a_bits", pp, "an integer bit-width"), member_path(pp, "a_bits"), 1,
+                  alloc::max_option_bits)};
+      bool found = false;
+      for (const auto& o : out.options) found = found || o.bits() == want;
+      if (!found) {
+        throw input_error(fmt::format("{}: w_bits {}, a_bits {} matches none of the layer's options; expected the "
+                                      "precision of one of them",
+                                      pp, want.w_bits, want.a_bits));
+      }
+      out.pin = want;
+    }
+    p.layers.push_back(std::move(out));
+  }
+
+  if (const auto ties = doc.find("ties"); ties != doc.end()) {
+    expect(*ties, ties->is_array(), "$.ties", "an array of ties, each an array of layer names");
+    // Layers a tie joins, to check each joined group shares a precision.
+    std::vector<std::size_t> group(p.layers.size());
+    for (std::size_t l = 0; l < group.size(); ++l) group[l] = l;
+    auto root = [&](std::size_t x) {
+      while (group[x] != x) x = group[x] = group[group[x]];
+      return x;
+    };
+    std::vector<std::size_t> first_tie(p.layers.size(), ties->size());
+    for (std::size_t t = 0; t < ties->size(); ++t) {
+      const std::string tp = element_path("$.ties", t);
+      const json& tie = (*ties)[t];
+      expect(tie, tie.is_array() && tie.size() >= 2, tp, "an array of two or more layer names");
+      std::vector<std::string> names;
+      std::size_t head = 0;
+      for (std::size_t i = 0; i < tie.size(); ++i) {
+        const std::string np = element_path(tp, i);
+        expect(tie[i], tie[i].is_string(), np, "a layer name");
+        const std::string n = tie[i].get<std::string>();
+        std::size_t l = 0;
+        while (l < p.layers.size() && p.layers[l].name != n) ++l;
+        if (l == p.layers.size()) {
+          throw input_error(fmt::format("{}: \"{}\" names no layer; expected the name of one of $.layers", np, n));
+        }
+        if (i == 0) {
+          head = l;
+        } else {
+          const std::size_t a = root(head), b = root(l);
+          group[std::max(a, b)] = std::min(a, b);
+        }
+        names.push_back(n);
+      }
+      for (const auto& n : names) {
+        for (std::size_t l = 0; l < p.layers.size(); ++l) {
+          if (p.layers[l].name == n && first_tie[l] == ties->size()) first_tie[l] = t;
+        }
+      }
+      p.ties.push_back(std::move(names));
+    }
+    // Each joined group needs a precision every member offers and every pin allows.
+    for (std::size_t l = 0; l < p.layers.size(); ++l) {
+      if (root(l) != l || first_tie[l] == ties->size()) continue;
+      std::vector<alloc::precision> common;
+      for (const auto& o : p.layers[l].options) common.push_back(o.bits());
+      std::size_t tie = first_tie[l];
+      for (std::size_t m = 0; m < p.layers.size(); ++m) {
+        if (root(m) != l) continue;
+        tie = std::min(tie, first_tie[m]);
+        std::vector<alloc::precision> kept;
+        for (const auto c : common) {
+          bool has = false;
+          for (const auto& o : p.layers[m].options) has = has || o.bits() == c;
+          if (has && (!p.layers[m].pin || *p.layers[m].pin == c)) kept.push_back(c);
+        }
+        common = std::move(kept);
+      }
+      if (common.empty()) {
+        throw input_error(fmt::format("{}: the tied layers (with any ties sharing a layer) have no (w_bits, a_bits) "
+                                      "that each of them offers and its pin allows; expected one in common",
+                                      element_path("$.ties", tie)));
+      }
+    }
+  }
+  return p;
+}
+
+json choices_json(const alloc::problem& p, const std::vector<alloc::choice>& choices) {
+  json out = json::array();
+  for (std::size_t l = 0; l < choices.size(); ++l) {
+    out.push_back({{"layer", p.layers[l].name},
+                   {"option", choices[l].option},
+                   {"w_bits", choices[l].w_bits},
+                   {"a_bits", choices[l].a_bits}});
+  }
+  return out;
+}
+
+json totals_json(const alloc::problem& p, const std::vector<double>& totals, bool budgets_only) {
+  json out = json::object();
+  for (std::size_t k = 0; k < p.cost_names.size(); ++k) {
+    if (!budgets_only || p.budgets[k] < alloc::no_budget) out[p.cost_names[k]] = totals[k];
+  }
+  return out;
+}
+
+json plan_json(const alloc::problem& p, const alloc::plan& plan) {
+  json out = {{"status", std::string(alloc::to_string(plan.status))}};
+  if (plan.has_choices) {
+    out["objective"] = plan.objective;
+    out["bound"] = plan.bound;
+    if (plan.status == alloc::status::limit) out["gap"] = plan.gap();
+    out["choices"] = choices_json(p, plan.choices);
+    out["totals"] = totals_json(p, plan.totals, false);
+  } else if (plan.status == alloc::status::limit) {
+    out["bound"] = plan.bound;
+  }
+  if (plan.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(p, plan.minimum_totals, true);
+  out["nodes"] = plan.nodes;
+  out["solve_seconds"] = plan.solve_seconds;
+  return out;
+}
+
+json pareto_json(const alloc::problem& p, const alloc::pareto_front& front, const alloc::plan& least) {
+  json out = {{"status", std::string(alloc::to_string(front.status))}, {"budget", p.cost_names[front.cost]}};
+  json points = json::array();
+  for (const auto& point : front.points) {
+    points.push_back({{"objective", point.objective},
+                      {"totals", totals_json(p, point.totals, false)},
+                      {"choices", choices_json(p, point.choices)}});
+  }
+  out["points"] = std::move(points);
+  if (front.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(p, least.minimum_totals, true);
+  out["nodes"] = front.nodes;
+  out["solve_seconds"] = front.solve_seconds;
+  return out;
+}
+
+}  // namespace
+
+int allocate(std::span<const std::string_view> args) {
+  for (const auto a : args) {
+    if (a == "--help" || a == "-h") {
+      fmt::print("{}", allocate_help);
+      return 0;
+    }
+  }
+  const arguments a = parse_arguments(args);
+  const json doc = parse_json(read_input(a.file), a.file == "-" ? "the input" : a.file);
+  const alloc::problem p = read_problem(doc);
+
+  alloc::solve_options options;
+  options.time_limit_seconds = a.time_limit;
+  json out;
+  try {
+    if (a.pareto) {
+      std::size_t cost = 0;
+      while (cost < p.cost_names.size() && p.cost_names[cost] != *a.pareto) ++cost;
+      if (cost == p.cost_names.size()) {
+        std::string names;
+        for (const auto& n : p.cost_names) names += fmt::format("{}{}", names.empty() ? "" : ", ", n);
+        throw input_error(fmt::format("--pareto: '{}' is not one of the problem's costs ({})", *a.pareto, names));
+      }
+      alloc::pareto_options po;
+      po.solve = options;
+      const alloc::pareto_front front = alloc::pareto(p, cost, po);
+      alloc::plan least;
+      if (front.status == alloc::status::infeasible) least = alloc::solve(p, options);
+      out = pareto_json(p, front, least);
+    } else {
+      out = plan_json(p, alloc::solve(p, options));
+    }
+  } catch (const mixq::error& e) {
+    // read_problem checks every rule the library does; this is a fallback.
+    throw input_error(fmt::format("$: {}", e.what()));
+  }
+  fmt::print("{}\n", render(out));
+  return 0;
+}
+
+}  // namespace mixq_tool

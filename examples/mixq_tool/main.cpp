@@ -1,0 +1,55 @@
+// mixq: command-line tools around the library. `mixq help` lists them.
+#include <array>
+#include <cstdio>
+#include <exception>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+
+namespace {
+
+// Add a subcommand: a row here and its function (declared in commands.hpp).
+constexpr std::array commands{
+    mixq_tool::command{"allocate", "PROBLEM.json [--time-limit S] [--pareto BUDGET]",
+                       "choose each layer's bit-widths: least total sensitivity within the budgets, proven optimal",
+                       &mixq_tool::allocate},
+};
+
+void usage(std::FILE* to) {
+  fmt::print(to, "usage: mixq <command> [arguments]\n\ncommands:\n");
+  for (const auto& c : commands) fmt::print(to, "  mixq {} {}\n      {}\n", c.name, c.arguments, c.summary);
+  fmt::print(to, "\n`mixq <command> --help` describes a command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    usage(stderr);
+    return 2;
+  }
+  if (args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    usage(stdout);
+    return 0;
+  }
+  for (const auto& c : commands) {
+    if (c.name != args[0]) continue;
+    try {
+      return c.run(std::span(args).subspan(1));
+    } catch (const mixq_tool::input_error& e) {
+      fmt::print(stderr, "mixq {}: {}\n", c.name, e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "mixq {}: internal error: {}\n", c.name, e.what());
+      return 1;
+    }
+  }
+  fmt::print(stderr, "mixq: unknown command '{}'\n\n", args[0]);
+  usage(stderr);
+  return 2;
+}
