@@ -335,7 +335,7 @@ void gemm_binary(const activation_matrix& a, const packed_weight_matrix& w, cons
 template <kernel_path P, class Output>
 void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, const std::int32_t* bias,
                  const Output& raw_out, row_range rows) {
-  const auto out = plan_output(raw_out, w.panels() * static_cast<std::size_t>(w.layout().panel));
+  const auto out = plan_output(raw_out, w.n());
   using path = gemm_path<P>;
   const std::size_t n = w.n();
   const std::size_t k = w.k();
