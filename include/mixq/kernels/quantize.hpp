@@ -69,6 +69,18 @@ inline void dequantize_lanes_portable(const std::uint8_t* lanes, std::size_t n, 
   }
 }
 
+// Values [i, n) that did not fill a vector, by the portable rule.
+inline void quantize_tail(const float* x, std::size_t n, std::size_t i, const quantize_lanes_args& a,
+                          std::uint8_t* lanes) noexcept {
+  if (i >= n) return;
+  quantize_lanes_args rest = a;
+  if (a.per_element) {
+    rest.inv_scale += i;
+    rest.zero_point += i;
+  }
+  quantize_lanes_portable(x + i, n - i, rest, lanes + i);
+}
+
 // xsimd version for the AVX2 and NEON paths: float math in batches, int32
 // lanes narrowed to bytes by a loop the compiler vectorizes.
 template <class XArch>
@@ -106,14 +118,7 @@ void quantize_lanes_xsimd(const float* x, std::size_t n, const quantize_lanes_ar
       for (std::size_t j = 0; j < width; ++j) lanes[i + j] = static_cast<std::uint8_t>(codes[j]);
     }
   }
-  if (i < n) {
-    quantize_lanes_args rest = a;
-    if (a.per_element) {
-      rest.inv_scale += i;
-      rest.zero_point += i;
-    }
-    quantize_lanes_portable(x + i, n - i, rest, lanes + i);
-  }
+  quantize_tail(x, n, i, a, lanes);
 }
 
 template <class XArch>
@@ -211,14 +216,7 @@ inline void quantize_lanes<kernel_path::avx512vnni>(const float* x, std::size_t 
       _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + i), _mm512_cvtepi32_epi8(q));
     }
   }
-  if (i < n) {
-    quantize_lanes_args rest = a;
-    if (a.per_element) {
-      rest.inv_scale += i;
-      rest.zero_point += i;
-    }
-    quantize_lanes_portable(x + i, n - i, rest, lanes + i);
-  }
+  quantize_tail(x, n, i, a, lanes);
 }
 
 template <>

@@ -63,19 +63,14 @@ kernel_channels kernel_channels_of(const qparams<S>& p, const std::array<std::si
 template <class Arch, scheme S, class E>
   requires std::is_class_v<Arch>
 auto quantize(Arch, const xt::xexpression<E>& x, const qparams<S>& p) {
-  constexpr std::size_t R = detail::static_rank_v<E>;
-  static_assert(R != std::numeric_limits<std::size_t>::max() && R >= 1,
-                "mixq::quantize needs an expression whose rank (>= 1) is known at compile time.");
-  static_assert(!is_per_channel(S) || static_cast<std::size_t>(S.axis) < R,
-                "mixq::quantize: the scheme's channel axis must be one of the tensor's axes.");
-  validate(p, "mixq::quantize");
-  const xt::xtensor<float, R> values = xt::cast<float>(x.derived_cast());
-  const auto shape = detail::to_shape<R>(values.shape());
-  qtensor<S, R> out(shape, p);
+  auto setup = detail::quantize_setup(x, p);
+  const auto& values = setup.first;
+  auto& out = setup.second;
+  const auto& shape = out.shape();
   const auto k = detail::kernel_channels_of(p, shape, out.rows());
   quantize_kernel(Arch{}, S, values.data(), out.rows(), out.row_length(), out.row_length(), k.scale.data(),
                   k.zero_point.data(), k.axis, out.data(), out.row_bytes());
-  return out;
+  return std::move(out);
 }
 
 /// Dequantizes with the kernels of Arch; the values equal mixq::dequantize(q).

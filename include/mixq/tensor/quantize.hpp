@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include <xtensor/xtensor.hpp>
 
@@ -86,15 +87,12 @@ void for_each_row(const std::array<std::size_t, Rank>& shape, std::size_t rows, 
   }
 }
 
-}  // namespace detail
-
-/// Quantizes a float expression of static rank (xt::xtensor, views of it,
-/// xt::xtensor_fixed) under `p`. Throws mixq::error for invalid parameters or
-/// a per-channel parameter count that differs from the extent along the axis.
+// What every quantize starts with: the compile-time checks, the parameters
+// validated, the values as float32, and an output of their shape.
 template <scheme S, class E>
-auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
+auto quantize_setup(const xt::xexpression<E>& x, const qparams<S>& p) {
   using value_type = typename std::decay_t<E>::value_type;
-  constexpr std::size_t R = detail::static_rank_v<E>;
+  constexpr std::size_t R = static_rank_v<E>;
   static_assert(R != std::numeric_limits<std::size_t>::max(),
                 "mixq::quantize needs an expression whose rank is known at compile time; convert an xt::xarray "
                 "first, e.g. xt::xtensor<float, 2>(array).");
@@ -103,12 +101,24 @@ auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
   static_assert(R >= 1, "mixq::quantize needs a tensor of rank >= 1.");
   static_assert(!is_per_channel(S) || static_cast<std::size_t>(S.axis) < R,
                 "mixq::quantize: the scheme's channel axis must be one of the tensor's axes.");
-
   validate(p, "mixq::quantize");
-  const xt::xtensor<float, R> values = xt::cast<float>(x.derived_cast());
-  const auto shape = detail::to_shape<R>(values.shape());
-  qtensor<S, R> out(shape, p);
+  xt::xtensor<float, R> values = xt::cast<float>(x.derived_cast());
+  qtensor<S, R> out(to_shape<R>(values.shape()), p);
+  return std::pair{std::move(values), std::move(out)};
+}
 
+}  // namespace detail
+
+/// Quantizes a float expression of static rank (xt::xtensor, views of it,
+/// xt::xtensor_fixed) under `p`. Throws mixq::error for invalid parameters or
+/// a per-channel parameter count that differs from the extent along the axis.
+template <scheme S, class E>
+auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
+  auto setup = detail::quantize_setup(x, p);
+  const auto& values = setup.first;
+  auto& out = setup.second;
+  constexpr std::size_t R = detail::static_rank_v<E>;
+  const auto& shape = out.shape();
   const std::size_t length = out.row_length();
   const float* src = values.data();
   detail::for_each_row<S, R>(shape, out.rows(), [&](std::size_t r, std::size_t c) {
@@ -124,7 +134,7 @@ auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
       for (std::size_t k = 0; k < length; ++k) row[k] = quantize_value<S>(in[k], inv_scale, zp);
     }
   });
-  return out;
+  return std::move(out);
 }
 
 /// Float values of the codes: (float)scale * (q - zp).
