@@ -15,6 +15,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "support/floats.hpp"
 #include <fmt/format.h>
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xarray.hpp>
@@ -38,14 +40,10 @@ namespace {
 using namespace mixq;
 namespace s = mixq::schemes;
 using Catch::Contains;
-constexpr float nan_f = std::numeric_limits<float>::quiet_NaN();
-constexpr float inf_f = std::numeric_limits<float>::infinity();
+using mixq::test::inf_f;
+using mixq::test::nan_f;
 
-std::uint32_t bits_of(float x) {
-  std::uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
+using mixq::test::bits_of;
 
 // The schemes of the golden cases, by the names the generator uses.
 constexpr std::array<std::string_view, 7> golden_names = {"uint8_asym", "uint8_sym",       "int8_asym", "int8_sym",

@@ -4,14 +4,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/floats.hpp"
+
 #include <mixq/core/qparams.hpp>
 
 namespace {
 using namespace mixq;
 namespace s = mixq::schemes;
 using Catch::Contains;
-constexpr float nan_f = std::numeric_limits<float>::quiet_NaN();
-constexpr float inf_f = std::numeric_limits<float>::infinity();
+using mixq::test::inf_f;
+using mixq::test::nan_f;
 }  // namespace
 
 TEST_CASE("qparams: defaults and aggregate initialisation", "[core][qparams]") {

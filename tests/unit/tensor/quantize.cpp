@@ -10,6 +10,8 @@
 #include <utility>
 
 #include <catch2/catch.hpp>
+
+#include "support/floats.hpp"
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xio.hpp>
 #include <xtensor/xrandom.hpp>
@@ -27,14 +29,10 @@ using namespace mixq;
 namespace s = mixq::schemes;
 using Catch::Contains;
 using mixq::test::equals;
-constexpr float nan_f = std::numeric_limits<float>::quiet_NaN();
-constexpr float inf_f = std::numeric_limits<float>::infinity();
+using mixq::test::inf_f;
+using mixq::test::nan_f;
 
-std::uint32_t bits_of(float x) {
-  std::uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
+using mixq::test::bits_of;
 
 // Runs one PyTorch per-tensor case under scheme S.
 template <scheme S>
