@@ -138,7 +138,11 @@ struct gemm_path;
 template <>
 struct gemm_path<kernel_path::scalar> {
   static constexpr std::size_t mr_for(int) noexcept { return 4; }
-  static constexpr bool direct_subbyte = false;  // sub-byte panels are expanded first
+  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }  // sub-byte panels are expanded first
+  static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
+                     std::uint8_t* out) noexcept {
+    expand_panel(packed, l, k_blocks, out);
+  }
   static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
 
@@ -384,9 +388,9 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   }
 
   const std::size_t groups = (k + 3) / 4;
-  const std::size_t mr = path::mr_for(layout.bits);  // rows per tile
+  const bool expand = layout.bits != 8 && !path::reads_subbyte(m_count);
+  const std::size_t mr = path::mr_for(expand ? 8 : layout.bits);  // rows per tile
   const bool few_rows = m_count <= mr;
-  const bool expand = layout.bits != 8 && !path::direct_subbyte;
   std::uint8_t* expanded = expand ? scratch<std::uint8_t, 4>(groups * 4 * panel + 4 * panel * 8) : nullptr;
   // A single block of rows may take several panels at once (more independent sums in flight).
   const std::size_t group = expand || !few_rows ? 1 : path::panels_for(layout.bits, m_count);
@@ -405,7 +409,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
     t.column_sums = sums + n0;
     t.panels = count;
     if (expand) {
-      expand_panel(w.panel(p), layout, w.k_blocks(), expanded);
+      path::expand(w.panel(p), layout, w.k_blocks(), expanded);
       t.b = expanded;
       t.bits = 8;
     } else {

@@ -89,7 +89,11 @@ void avx2_tile_rows(const tile_args& t) noexcept {
 template <>
 struct gemm_path<kernel_path::avx2> {
   static constexpr std::size_t mr_for(int) noexcept { return 2; }
-  static constexpr bool direct_subbyte = false;
+  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }
+  static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
+                     std::uint8_t* out) noexcept {
+    expand_panel(packed, l, k_blocks, out);
+  }
   static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
 

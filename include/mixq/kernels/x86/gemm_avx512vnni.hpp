@@ -53,6 +53,43 @@ MIXQ_INLINE __m512i vnni_field(__m512i v, int j) noexcept {
   }
 }
 
+// The GF(2) matrix that turns field j of a byte into the code it holds,
+// sign-extended to the whole byte.
+template <int Bits>
+constexpr std::uint64_t field_to_code_matrix(int j) noexcept {
+  std::uint64_t m = 0;
+  for (int i = 0; i < 8; ++i) {
+    const int source = j * Bits + (i < Bits ? i : Bits - 1);
+    m |= std::uint64_t{1} << source << (8 * (7 - i));
+  }
+  return m;
+}
+
+// Expands one panel of sub-byte weights into bytes holding the codes (the
+// 8-bit layout), once per panel for tiles of many rows: their loop then runs
+// as fast as with 8-bit weights.
+template <int Bits>
+void vnni_expand_panel(const std::uint8_t* packed, std::size_t k_blocks, std::uint8_t* out) noexcept {
+  constexpr int groups = 8 / Bits;
+  for (std::size_t kb = 0; kb < k_blocks; ++kb) {
+    unroll<4>([&](auto q) MIXQ_INLINE_LAMBDA {
+      const __m512i v = _mm512_load_si512(packed + kb * 256 + 64 * q);
+      unroll<groups>([&](auto j) MIXQ_INLINE_LAMBDA {
+        std::uint8_t* o = out + (kb * groups + j) * 256 + 64 * q;
+#if defined(__GFNI__)
+        const __m512i code =
+            _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(static_cast<long long>(field_to_code_matrix<Bits>(static_cast<int>(j)))), 0);
+#else
+        constexpr int mask = (1 << Bits) - 1, sign = 1 << (Bits - 1);
+        const __m512i field = _mm512_and_si512(_mm512_srli_epi16(v, static_cast<unsigned>(j * Bits)), _mm512_set1_epi8(mask));
+        const __m512i code = _mm512_sub_epi8(_mm512_xor_si512(field, _mm512_set1_epi8(sign)), _mm512_set1_epi8(sign));
+#endif
+        _mm512_store_si512(o, code);
+      });
+    });
+  }
+}
+
 MIXQ_INLINE __m512i vnni_broadcast(const std::uint8_t* p) noexcept {
   std::int32_t v;
   std::memcpy(&v, p, 4);
@@ -228,7 +265,13 @@ struct gemm_path<kernel_path::avx512vnni> {
   // Rows per tile: 6 x 4 accumulators; sub-byte weights also hold a field
   // mask and 5 rows leave room for it in the 32 registers.
   static constexpr std::size_t mr_for(int bits) noexcept { return bits == 8 ? 6 : 5; }
-  static constexpr bool direct_subbyte = true;
+  // Sub-byte weights are read in place by a single tile of rows, and
+  // expanded to bytes once per panel when many tiles share the panel.
+  static constexpr bool reads_subbyte(std::size_t rows) noexcept { return rows <= mr_for(2); }
+  static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
+                     std::uint8_t* out) noexcept {
+    l.bits == 4 ? vnni_expand_panel<4>(packed, k_blocks, out) : vnni_expand_panel<2>(packed, k_blocks, out);
+  }
   static constexpr std::size_t panels_for(int bits, std::size_t rows) noexcept { return vnni_panels_for(bits, rows); }
 
   static constexpr bool direct_output = true;
