@@ -594,20 +594,23 @@ private:
     update_reduced();
   }
 
-  /// The Lagrangian bound at the prices (negative ones raised to 0):
-  /// base + per class the least reduced objective - pi . room.
+  /// The Lagrangian bound at the prices: base + per class the least reduced
+  /// objective - pi . room. A price below 0 (rounding) counts as 0, on a
+  /// copy: the basis keeps its own.
   constexpr double price_bound(const std::vector<unsigned char>& banned) {
-    bool clamp = false;
-    for (double& p : pi_) {
-      if (p < 0.0) p = 0.0, clamp = true;
+    const bool clamp = std::any_of(pi_.begin(), pi_.end(), [](double p) { return p < 0.0; });
+    const std::vector<double>* red = &red_;
+    if (clamp) {
+      std::copy(s_.begin(), s_.end(), t_.begin());
+      for (index r = 0; r < k_; ++r) axpy(std::max(pi_[r], 0.0), r, t_);
+      red = &t_;
     }
-    if (clamp) update_reduced();
     double g = base_;
-    for (index r = 0; r < k_; ++r) g -= pi_[r] * room_[r];
+    for (index r = 0; r < k_; ++r) g -= std::max(pi_[r], 0.0) * room_[r];
     for (index c = 0; c < n_; ++c) {
       double least = infinity;
       for (index o = first_[c]; o < first_[c + 1]; ++o) {
-        if (!banned[o] && red_[o] < least) least = red_[o];
+        if (!banned[o] && (*red)[o] < least) least = (*red)[o];
       }
       g += least;
     }
@@ -741,7 +744,8 @@ private:
       std::fill(t_.begin(), t_.end(), 0.0);
       for (index r = 0; r < m; ++r) axpy(rho_[r], r, t_);
       // Ratio test (two passes, Harris): the largest step keeping every
-      // reduced cost >= -tolerance, then the largest pivot within it.
+      // reduced cost >= -tolerance, then the largest pivot within it. A
+      // reduced cost below 0 (rounding) counts as 0.
       const double dtol = dual_tol();
       double bound_step = infinity;
       cand_.clear();
@@ -751,7 +755,7 @@ private:
         for (index o = first_[c]; o < first_[c + 1]; ++o) {
           const double a = sign * (t_[o] - tk);
           if (a >= -pivot_tol || basic_[o] || banned[o]) continue;
-          const double d = red_[o] - rk;
+          const double d = std::max(red_[o] - rk, 0.0);
           bound_step = std::min(bound_step, (d + dtol) / -a);
           cand_.push_back({o, -a, d});
         }
@@ -760,16 +764,18 @@ private:
         if (std::find(ext_.begin(), ext_.end(), surplus(r)) != ext_.end()) continue;
         const double a = sign * rho_[r];
         if (a >= -pivot_tol) continue;
-        bound_step = std::min(bound_step, (pi_[r] + dtol) / -a);
-        cand_.push_back({surplus(r), -a, pi_[r]});
+        const double d = std::max(pi_[r], 0.0);
+        bound_step = std::min(bound_step, (d + dtol) / -a);
+        cand_.push_back({surplus(r), -a, d});
       }
       if (bound_step == infinity) return ray_bound(banned, sign);
       index enter = options_ + m;
       double enter_a = 0.0, enter_d = 0.0;
       for (const candidate& q : cand_) {
-        if (std::max(q.d, 0.0) / q.a <= bound_step && q.a > enter_a) enter = q.var, enter_a = q.a, enter_d = q.d;
+        if (q.d / q.a <= bound_step && q.a > enter_a) enter = q.var, enter_a = q.a, enter_d = q.d;
       }
-      double step = std::max(enter_d, 0.0) / enter_a;
+      if (enter == options_ + m) break;  // unreachable: the least ratio qualifies
+      double step = enter_d / enter_a;
       const double infeasibility = sign * -beta_[leave];
       if (flippable(enter) && infeasibility - enter_a > primal_tol) {
         step = long_step(banned, sign, infeasibility, enter);
@@ -801,7 +807,7 @@ private:
     constexpr auto later = [](const breakpoint& x, const breakpoint& y) { return x.step > y.step; };
     heap_.clear();
     for (const candidate& q : cand_) {
-      heap_.push_back({std::max(q.d, 0.0) / q.a, q.var, is_surplus(q.var) ? 0 : version_[ocls_[q.var]], q.a});
+      heap_.push_back({q.d / q.a, q.var, is_surplus(q.var) ? 0 : version_[ocls_[q.var]], q.a});
     }
     std::make_heap(heap_.begin(), heap_.end(), later);
     double step = 0.0;
