@@ -352,6 +352,60 @@ TEST_CASE("solve matches a dynamic program over both budgets on larger problems"
   }
 }
 
+TEST_CASE("solve matches a dynamic program where the search runs to tens of thousands of nodes",
+          "[alloc][dp][long-search]") {
+  // Layers of 1-3 units, each with 8 precisions whose costs are exact
+  // multiples of the unit and whose sensitivities differ by 1% noise: the LP
+  // bound sits close to a great many plans. These two need 40,000-60,000
+  // nodes, enough to fill the search's open list (it then goes depth-first)
+  // and to have its tree collected several times.
+  struct seeded {
+    std::size_t layers;
+    std::uint64_t seed;
+  };
+  for (const seeded which : {seeded{50, 500}, seeded{60, 535}}) {
+    std::mt19937_64 rng(which.seed);
+    alloc::problem p;
+    p.cost_names = {"latency", "bytes"};
+    double most[2] = {0, 0};
+    for (std::size_t l = 0; l < which.layers; ++l) {
+      alloc::layer layer{"l" + std::to_string(l), {}, {}};
+      const double size = static_cast<double>(1 + rng() % 3);
+      for (const int a : {8, 4}) {
+        for (const int w : {8, 6, 4, 2}) {
+          const double s = (std::pow(2.0, 8.0 - w) + std::pow(2.0, 8.0 - a) - 2.0) * size *
+                           (0.99 + 0.02 * static_cast<double>(rng() % 100000) / 100000.0);
+          layer.options.push_back({w, a, s, {w * size + a, w * size}});
+        }
+      }
+      for (std::size_t k = 0; k < 2; ++k) {
+        double m = 0;
+        for (const auto& o : layer.options) m = std::max(m, o.costs[k]);
+        most[k] += m;
+      }
+      p.layers.push_back(std::move(layer));
+    }
+    p.budgets = {std::floor(most[0] * 0.58), std::floor(most[1] * 0.53)};
+    INFO("layers " << which.layers << ", seed " << which.seed);
+    const double best = dynamic_program(p);
+    REQUIRE(best < inf);
+    const alloc::plan plan = alloc::solve(p);
+    REQUIRE(plan.status == alloc::status::optimal);
+    check_plan(p, plan);
+    CHECK(std::abs(plan.objective - best) <= 1e-9 * best);
+    // Stopped halfway, the open nodes still bound every plan.
+    alloc::solve_options halfway;
+    halfway.node_limit = plan.nodes / 2;
+    const alloc::plan cut = alloc::solve(p, halfway);
+    REQUIRE(cut.status == alloc::status::limit);
+    CHECK(cut.bound <= best + 1e-9 * best);
+    if (cut.has_choices) {
+      check_plan(p, cut);
+      CHECK(cut.objective >= best - 1e-9 * best);
+    }
+  }
+}
+
 TEST_CASE("a larger budget never gives a worse plan", "[alloc][property]") {
   std::mt19937_64 rng(7);
   for (int instance = 0; instance < 400; ++instance) {

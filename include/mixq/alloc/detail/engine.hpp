@@ -4,22 +4,26 @@
 //
 //   1. Reduction: dominated options, options no plan can afford, classes left
 //      with one option, rows no plan can exceed.
-//   2. Bound of a node: one budget row kept, the others priced into the
-//      objective by Lagrange multipliers. The kept row's LP is solved over
-//      each class's lower convex hull by taking incremental efficiencies in
-//      decreasing order (Sinha-Zoltners); with one budget that is the LP
-//      relaxation. The root's multipliers come from projected subgradient
-//      ascent on the Lagrangian dual; each node refines them by exact line
-//      searches on each price in turn (the bound is concave in each).
-//   3. Incumbent: a greedy that repairs an LP or Lagrangian choice into the
-//      budgets, then spends what is left by gain per unit of capacity.
-//   4. Reduced-cost fixing against the incumbent, at the root and for each
-//      node's subtree.
-//   5. Depth-first branch and bound. A node splits one class between the
-//      two options its LP mixes (which of the candidate classes: the one
-//      whose weaker child bounds highest; without candidates, the class of
-//      largest regret); the stronger child is explored first. The search
-//      stops when no open node's bound is below the incumbent.
+//   2. Bound of a node: its LP relaxation, solved exactly by a dual simplex
+//      over the budget rows alone (each class's convexity row is handled
+//      implicitly by its key option: generalized upper bounding), with a
+//      long-step ratio test that flips whole classes past their breakpoints.
+//      A child starts from its parent's basis and takes a few pivots. The
+//      bound reported is the Lagrangian value at the simplex's prices, valid
+//      whatever state the basis is in.
+//   3. Incumbent: a greedy that repairs an LP point into the budgets, then
+//      spends what is left by gain per unit of capacity.
+//   4. Reduced-cost fixing against the incumbent, at the root (in rounds,
+//      each followed by the reductions it enables) and for each node's
+//      subtree.
+//   5. Best-first branch and bound. A node splits one class between the two
+//      options its LP mixes most: one child keeps the lighter options, the
+//      other the heavier. Strong branching picks the class whose children's
+//      bound gains have the largest product (without a mixed class: the class
+//      of largest regret). The open node of least bound goes next; past a
+//      cap on open nodes, new ones are explored depth-first, so memory stays
+//      bounded. The search stops when no open node's bound is below the
+//      incumbent.
 //
 // All of it is constexpr: one implementation for run time and compile time.
 
@@ -218,7 +222,6 @@ private:
       cls.push_back(cls_[c]);
     }
     if (!changed) return true;
-    ++model_version_;
     std::vector<double> cap2, slack2;
     std::vector<index> row2;
     for (index r = 0; r < k_; ++r) {
@@ -388,344 +391,544 @@ private:
     if (repair_and_improve(a)) offer_open(a);
   }
 
-  // ------------------------------------------------------------ Lagrangian
-  /// L(w) = base + sum over classes of min (objective + w . rows) - w . cap,
-  /// with w in the rows' own units; `x` receives the minimisers.
-  constexpr double lagrangian(const std::vector<double>& w, std::vector<index>& x) const {
-    double value = base_;
-    for (index r = 0; r < k_; ++r) value -= w[r] * cap_[r];
+  // ------------------------------------------------------------ LP bound
+  // The LP relaxation of the open classes: one convexity row per class, one
+  // capacity row per budget. Each class has one basic option, its key; the
+  // other k_ basic variables ("extras", one per slot) are options or the
+  // surplus of a row. With the keys eliminated the LP has k_ rows, and its
+  // basis is the k_ x k_ matrix W whose columns are the extras' weights minus
+  // their keys' (a surplus: a unit column). A dual simplex keeps every
+  // option's reduced cost >= 0 (the key is the cheapest option of its class
+  // at the prices pi) and repairs the extras and keys that leave [0, 1] or
+  // are banned while positive. Whatever the basis, the bound reported is the
+  // Lagrangian value at pi >= 0: valid for any prices.
+
+  // The scaled model: rows divided by their capacity, so that every row and
+  // the fractions of options share one scale.
+  index options_ = 0;         ///< open options
+  std::vector<double> s_;     ///< objective per option
+  std::vector<double> w_;     ///< r * options_ + option: weight in row r / norm_[r]
+  std::vector<double> room_;  ///< per row: (capacity + slack) / norm_[r]
+  std::vector<index> ocls_;   ///< option -> open class
+  double most_ = 0.0;         ///< no plan of the open classes has a larger objective
+
+  // The basis. An extra is an option, or options_ + r for the surplus of row r.
+  std::vector<index> key_, ext_;
+  std::vector<unsigned char> basic_;  ///< per option: key or extra
+  std::vector<double> pi_;            ///< prices of the rows (scaled)
+  std::vector<double> beta_;          ///< values of the extras
+  std::vector<double> winv_;          ///< W^-1, row-major
+  std::vector<double> wsum_;          ///< per row: total weight of the keys
+  std::vector<double> red_;           ///< per option: objective + pi . weights
+  bool lp_optimal_ = false;           ///< the basis is primal feasible: its point solves the LP
+
+  // Scratch of the dual simplex.
+  std::vector<double> t_, fac_, rho_, ray_price_, ext_sum_;
+  std::vector<index> ext_class_, version_;
+  struct candidate {
+    index var;
+    double a, d;  ///< |pivot entry|, reduced cost
+  };
+  std::vector<candidate> cand_;
+  struct breakpoint {
+    double step;
+    index var, version;
+    double a;
+  };
+  std::vector<breakpoint> heap_;
+
+  static constexpr double primal_tol = 1e-9;
+  static constexpr double pivot_tol = 1e-9;
+  static constexpr index probe_pivot_limit = 16;
+
+  constexpr double wt(index o, index r) const noexcept { return w_[r * options_ + o]; }
+  constexpr index surplus(index r) const noexcept { return options_ + r; }
+  constexpr bool is_surplus(index var) const noexcept { return var >= options_; }
+  constexpr double dual_tol() const noexcept { return 1e-13 * (scale_ + 1e-300); }
+  constexpr index root_pivot_limit() const noexcept { return 8 * options_ + 64; }
+  constexpr index node_pivot_limit() const noexcept { return 2 * options_ + 32; }
+
+  /// The scaled model of the open classes, after each reduction.
+  constexpr void prepare_lp() {
+    options_ = first_[n_];
+    s_.resize(options_, {});
+    w_.resize(options_ * k_, {});
+    room_.resize(k_, {});
+    ocls_.resize(options_, {});
+    most_ = base_;
+    for (index c = 0; c < n_; ++c) {
+      double top = 0.0;
+      for (index o = first_[c]; o < first_[c + 1]; ++o) {
+        ocls_[o] = c;
+        s_[o] = val(o, 0);
+        top = std::max(top, s_[o]);
+        for (index r = 0; r < k_; ++r) w_[r * options_ + o] = val(o, r + 1) / norm_[r];
+      }
+      most_ += top;
+    }
+    for (index r = 0; r < k_; ++r) room_[r] = (cap_[r] + slack_[r]) / norm_[r];
+    key_.resize(n_, {});
+    ext_.resize(k_, {});
+    basic_.assign(options_, 0);
+    pi_.assign(k_, 0.0);
+    beta_.assign(k_, 0.0);
+    winv_.assign(k_ * k_, 0.0);
+    wsum_.assign(k_, 0.0);
+    red_.resize(options_, {});
+    t_.resize(options_, {});
+    ext_sum_.assign(n_, 0.0);
+    ext_class_.clear();
+    version_.assign(n_, 0);
+  }
+
+  /// The basis of prices 0: each class keys its least-objective option, every
+  /// row's surplus is basic. Dual feasible by construction.
+  constexpr void crash() {
+    for (index c = 0; c < n_; ++c) {
+      index best = first_[c];
+      for (index o = first_[c] + 1; o < first_[c + 1]; ++o) {
+        if (s_[o] < s_[best] || (s_[o] == s_[best] && preferred(o, best))) best = o;
+      }
+      key_[c] = best;
+    }
+    for (index r = 0; r < k_; ++r) ext_[r] = surplus(r);
+    mark_basic();
+  }
+
+  constexpr void mark_basic() {
+    std::fill(basic_.begin(), basic_.end(), static_cast<unsigned char>(0));
+    for (index c = 0; c < n_; ++c) basic_[key_[c]] = 1;
+    for (const index e : ext_) {
+      if (!is_surplus(e)) basic_[e] = 1;
+    }
+  }
+
+  /// W^-1 and the extras' values. False when W is singular.
+  constexpr bool factor_w() {
+    const index m = k_;
+    fac_.assign(m * m, 0.0);
+    for (index i = 0; i < m; ++i) {
+      const index e = ext_[i];
+      if (is_surplus(e)) {
+        fac_[(e - options_) * m + i] = 1.0;
+      } else {
+        const index key = key_[ocls_[e]];
+        for (index r = 0; r < m; ++r) fac_[r * m + i] = wt(e, r) - wt(key, r);
+      }
+    }
+    // Gauss-Jordan with partial pivoting: fac_ becomes I, winv_ W^-1.
+    for (index i = 0; i < m * m; ++i) winv_[i] = 0.0;
+    for (index i = 0; i < m; ++i) winv_[i * m + i] = 1.0;
+    for (index col = 0; col < m; ++col) {
+      index piv = col;
+      for (index r = col + 1; r < m; ++r) {
+        if (abs(fac_[r * m + col]) > abs(fac_[piv * m + col])) piv = r;
+      }
+      const double p = fac_[piv * m + col];
+      if (!(abs(p) > 1e-12)) return false;
+      if (piv != col) {
+        for (index j = 0; j < m; ++j) {
+          std::swap(fac_[piv * m + j], fac_[col * m + j]);
+          std::swap(winv_[piv * m + j], winv_[col * m + j]);
+        }
+      }
+      for (index j = 0; j < m; ++j) fac_[col * m + j] /= p, winv_[col * m + j] /= p;
+      for (index r = 0; r < m; ++r) {
+        const double f = fac_[r * m + col];
+        if (r == col || f == 0.0) continue;
+        for (index j = 0; j < m; ++j) fac_[r * m + j] -= f * fac_[col * m + j], winv_[r * m + j] -= f * winv_[col * m + j];
+      }
+    }
+    update_beta();
+    return true;
+  }
+
+  /// The extras' values: W^-1 (room - the keys' weights).
+  constexpr void update_beta() {
+    const index m = k_;
+    for (index i = 0; i < m; ++i) {
+      double b = 0.0;
+      for (index r = 0; r < m; ++r) b += winv_[i * m + r] * (room_[r] - wsum_[r]);
+      beta_[i] = b;
+    }
+  }
+
+  constexpr void sum_keys() {
+    for (index r = 0; r < k_; ++r) wsum_[r] = 0.0;
+    for (index c = 0; c < n_; ++c) {
+      for (index r = 0; r < k_; ++r) wsum_[r] += wt(key_[c], r);
+    }
+  }
+
+  /// y += f * (row r's weights), over every option.
+  constexpr void axpy(double f, index r, std::vector<double>& y) const noexcept {
+    const double* w = w_.data() + r * options_;
+    double* out = y.data();
+    for (index o = 0; o < options_; ++o) out[o] += f * w[o];
+  }
+
+  constexpr void update_reduced() {
+    std::copy(s_.begin(), s_.end(), red_.begin());
+    for (index r = 0; r < k_; ++r) axpy(pi_[r], r, red_);
+  }
+
+  /// Everything from the keys and extras: W^-1, values, prices (the extras'
+  /// reduced costs are 0) and reduced objectives. The basis of prices 0 when
+  /// W is singular.
+  constexpr void refactor() {
+    sum_keys();
+    if (!factor_w()) {
+      crash();
+      sum_keys();
+      factor_w();
+    }
+    const index m = k_;
+    for (index r = 0; r < m; ++r) {
+      double p = 0.0;
+      for (index i = 0; i < m; ++i) {
+        const index e = ext_[i];
+        if (!is_surplus(e)) p -= winv_[i * m + r] * (s_[e] - s_[key_[ocls_[e]]]);
+      }
+      pi_[r] = p;
+    }
+    update_reduced();
+  }
+
+  /// The Lagrangian bound at the prices: base + per class the least reduced
+  /// objective - pi . room. A price below 0 (rounding) counts as 0, on a
+  /// copy: the basis keeps its own.
+  constexpr double price_bound(const std::vector<unsigned char>& banned) {
+    const bool clamp = std::any_of(pi_.begin(), pi_.end(), [](double p) { return p < 0.0; });
+    const std::vector<double>* red = &red_;
+    if (clamp) {
+      std::copy(s_.begin(), s_.end(), t_.begin());
+      for (index r = 0; r < k_; ++r) axpy(std::max(pi_[r], 0.0), r, t_);
+      red = &t_;
+    }
+    double g = base_;
+    for (index r = 0; r < k_; ++r) g -= std::max(pi_[r], 0.0) * room_[r];
     for (index c = 0; c < n_; ++c) {
       double least = infinity;
       for (index o = first_[c]; o < first_[c + 1]; ++o) {
-        double red = val(o, 0);
-        for (index r = 0; r < k_; ++r) red += w[r] * val(o, r + 1);
-        if (red < least) least = red, x[c] = o;
+        if (!banned[o] && (*red)[o] < least) least = (*red)[o];
       }
-      value += least;
+      g += least;
     }
-    return value;
+    return g;
   }
 
-  /// Projected subgradient ascent with Polyak steps, in rows scaled by their
-  /// capacity. Returns the best multipliers (rows' own units); `best` gets L there.
-  constexpr std::vector<double> subgradient(std::vector<double> w, double& best, bool& infeasible) {
-    std::vector<index> x(n_, 0);
-    std::vector<double> best_w = w, g(k_, 0.0);
-    double theta = 1.0;
-    best = -infinity;
-    index stall = 0;
-    // Fewer steps in a constant evaluation, where each costs compile time.
-    index iterations = 150;
-    if (std::is_constant_evaluated()) iterations = 20;
-    double most = base_;
-    for (index c = 0; c < n_; ++c) {
-      double m = 0.0;
-      for (index o = first_[c]; o < first_[c + 1]; ++o) m = std::max(m, val(o, 0));
-      most += m;
-    }
-    for (index it = 0; it < iterations && theta > 1e-3; ++it) {
-      const double value = lagrangian(w, x);
-      if (value > best) {
-        best = value, best_w = w, stall = 0;
-      } else if (++stall >= 6) {
-        theta *= 0.5, stall = 0;
+  /// The dual objective of the basis: no more than the Lagrangian bound.
+  constexpr double dual_value() const {
+    double dual = base_;
+    for (index r = 0; r < k_; ++r) dual -= pi_[r] * room_[r];
+    for (index c = 0; c < n_; ++c) dual += red_[key_[c]];
+    return dual;
+  }
+
+  /// Whether even the lightest options left overrun a row: no plan.
+  constexpr bool overruns(const std::vector<unsigned char>& banned) const {
+    for (index r = 0; r < k_; ++r) {
+      double least = 0.0;
+      for (index c = 0; c < n_; ++c) {
+        double lo = infinity;
+        for (index o = first_[c]; o < first_[c + 1]; ++o) {
+          if (!banned[o]) lo = std::min(lo, wt(o, r));
+        }
+        least += lo;
       }
-      if (prunes(best)) break;
-      // A dual value above every plan's objective proves that no plan exists.
-      if (!found_ && best > most + 1e-9 * abs(most) + 1e-12 * scale_) {
-        infeasible = true;
+      if (least > room_[r]) return true;
+    }
+    return false;
+  }
+
+  /// Per class with extras (ext_class_): their total value (ext_sum_).
+  constexpr void sum_extras() {
+    for (const index c : ext_class_) ext_sum_[c] = 0.0;
+    ext_class_.clear();
+    for (index i = 0; i < k_; ++i) {
+      const index e = ext_[i];
+      if (is_surplus(e)) continue;
+      const index c = ocls_[e];
+      if (std::find(ext_class_.begin(), ext_class_.end(), c) == ext_class_.end()) ext_class_.push_back(c);
+      ext_sum_[c] += beta_[i];
+    }
+  }
+
+  /// Whether an entering variable can instead become its class's key: an
+  /// option of a class without extras.
+  constexpr bool flippable(index var) const {
+    if (is_surplus(var)) return false;
+    const index c = ocls_[var];
+    for (const index e : ext_) {
+      if (!is_surplus(e) && ocls_[e] == c) return false;
+    }
+    return true;
+  }
+
+  /// The dual simplex from the current basis: at most `limit` pivots,
+  /// stopping early once the dual objective reaches `enough`. Returns the
+  /// bound, infinity when the options left hold no plan; sets lp_optimal_
+  /// when the basis is primal feasible.
+  constexpr double solve_lp(const std::vector<unsigned char>& banned, index limit, double enough) {
+    const index m = k_;
+    lp_optimal_ = false;
+    index since_refactor = 0;
+    for (index pivot = 0;; ++pivot) {
+      // The most infeasible basic variable: an extra below 0 or banned above
+      // 0, or a key (1 - its class's extras) likewise.
+      sum_extras();
+      double worst = primal_tol;
+      index leave = m, leave_class = n_;
+      for (index i = 0; i < m; ++i) {
+        const double x = beta_[i];
+        const double bad = x < 0.0 ? -x : (!is_surplus(ext_[i]) && banned[ext_[i]] ? x : 0.0);
+        if (bad > worst) worst = bad, leave = i, leave_class = n_;
+      }
+      for (index c = 0; c < n_; ++c) {
+        const double x = 1.0 - ext_sum_[c];
+        const double bad = x < 0.0 ? -x : (banned[key_[c]] ? x : 0.0);
+        if (bad > worst) worst = bad, leave = m, leave_class = c;
+      }
+      if (leave == m && leave_class == n_) {
+        lp_optimal_ = true;
         break;
       }
-      double norm2 = 0.0;
-      for (index r = 0; r < k_; ++r) {
-        double used = 0.0;
-        for (index c = 0; c < n_; ++c) used += val(x[c], r + 1);
-        g[r] = (used - cap_[r]) / norm_[r];
-        if (w[r] <= 0.0 && g[r] < 0.0) g[r] = 0.0;
-        norm2 += g[r] * g[r];
-      }
-      if (norm2 == 0.0) break;  // x meets every row with complementary slackness: the dual optimum
-      if (it % 32 == 31) try_heuristic(x);
-      const double target = found_ ? ub_ : best + 0.05 * abs(best) + 1e-6 * scale_;
-      const double step = theta * (target - value) / norm2;
-      for (index r = 0; r < k_; ++r) w[r] = std::max(0.0, w[r] + step * g[r] / norm_[r]);
-    }
-    try_heuristic(x);
-    lagrangian(best_w, x);
-    try_heuristic(x);
-    return best_w;
-  }
+      if (pivot >= limit || dual_value() >= enough) break;
+      if (since_refactor >= 32) refactor(), since_refactor = 0;
+      ++since_refactor;
 
-
-  // ------------------------------------------------------------ node bound
-  // A node of the search is the set of options it bans (per option, 0 or 1);
-  // every class keeps at least one option.
-
-  /// One evaluation of the bound: the LP of row `keep` with the other rows
-  /// priced by `price`, over the options not banned.
-  struct evaluation {
-    double value = infinity;    ///< a valid lower bound; infinity when the node has no plan
-    double keep_price = 0.0;    ///< the LP's multiplier of row `keep`
-    index split = 0;            ///< class the LP splits between two options, or n_ when none
-    index split_to = 0;         ///< the heavier of those two options
-    std::vector<double> slope;  ///< per row: LP spending minus capacity (a supergradient in the prices)
-    std::vector<index> x;       ///< per class: LP option, the split class rounded down
-  };
-
-  /// Per row: each class's options by increasing weight in that row, made
-  /// once per model (the reductions change the model).
-  std::vector<std::vector<index>> by_weight_;
-  std::uint64_t model_version_ = 0, by_weight_version_ = ~std::uint64_t{0};
-
-  constexpr void sort_by_weight() {
-    by_weight_.assign(k_, std::vector<index>(first_[n_], 0));
-    for (index r = 0; r < k_; ++r) {
-      std::vector<index>& order = by_weight_[r];
-      for (index o = 0; o < order.size(); ++o) order[o] = o;
-      for (index c = 0; c < n_; ++c) {
-        std::sort(order.begin() + static_cast<std::ptrdiff_t>(first_[c]),
-                  order.begin() + static_cast<std::ptrdiff_t>(first_[c + 1]), [&](index a, index b) {
-                    if (val(a, r + 1) != val(b, r + 1)) return val(a, r + 1) < val(b, r + 1);
-                    return a < b;
-                  });
-      }
-    }
-    by_weight_version_ = model_version_;
-  }
-
-  // Scratch of evaluate(), kept to spare an allocation per evaluation.
-  std::vector<double> ft_, inc_w_, inc_s_;
-  std::vector<index> hull_, inc_class_, inc_from_, inc_to_, inc_order_;
-
-  /// Sinha-Zoltners over the lower convex hulls in the plane (weight in row
-  /// `keep`, objective + priced rows): take increments by decreasing
-  /// efficiency while they fit, split the first that does not.
-  constexpr void evaluate(const std::vector<unsigned char>& banned, index keep, const std::vector<double>& price,
-                          evaluation& e) {
-    if (by_weight_.size() != k_ || by_weight_version_ != model_version_) sort_by_weight();
-    const std::vector<index>& order = by_weight_[keep];
-    ft_.resize(first_[n_], {});
-    double value = base_, room = cap_[keep] + slack_[keep];
-    for (index r = 0; r < k_; ++r) {
-      if (r != keep) value -= price[r] * (cap_[r] + slack_[r]);
-    }
-    inc_class_.clear();
-    inc_from_.clear();
-    inc_to_.clear();
-    inc_w_.clear();
-    inc_s_.clear();
-    e.x.resize(n_, {});
-    e.slope.assign(k_, 0.0);
-    e.split = n_;
-    e.keep_price = 0.0;
-    e.value = infinity;
-    for (index c = 0; c < n_; ++c) {
-      hull_.clear();
-      for (index i = first_[c]; i < first_[c + 1]; ++i) {
-        const index p = order[i];
-        if (banned[p]) continue;
-        double f = val(p, 0);
-        for (index r = 0; r < k_; ++r) {
-          if (r != keep) f += price[r] * val(p, r + 1);
-        }
-        ft_[p] = f;
-        const double wp = val(p, keep + 1);
-        if (!hull_.empty() && wp == val(hull_.back(), keep + 1)) {
-          if (f >= ft_[hull_.back()]) continue;
-          hull_.pop_back();
-        }
-        // Weighs more than the last hull point and gains nothing.
-        if (!hull_.empty() && f >= ft_[hull_.back()]) continue;
-        while (hull_.size() >= 2) {
-          const index a = hull_[hull_.size() - 2], b = hull_.back();
-          const double wa = val(a, keep + 1), wb = val(b, keep + 1);
-          // b lies on or above the segment a-p: (f_a - f_b) / (w_b - w_a) <= (f_b - f_p) / (w_p - w_b).
-          if ((ft_[a] - ft_[b]) * (wp - wb) <= (ft_[b] - f) * (wb - wa)) {
-            hull_.pop_back();
-          } else {
-            break;
+      if (leave == m) {
+        // A key leaves. With extras in its class, one of them becomes the key
+        // (the same basis) and the old key leaves as an extra.
+        const index c = leave_class;
+        index swap = m;
+        for (index i = 0; i < m; ++i) {
+          const index e = ext_[i];
+          if (is_surplus(e) || ocls_[e] != c) continue;
+          if (swap == m || (banned[ext_[swap]] && !banned[e]) ||
+              (banned[ext_[swap]] == banned[e] && beta_[i] > beta_[swap])) {
+            swap = i;
           }
         }
-        hull_.push_back(p);
+        if (swap == m) {
+          // No extras: the banned key gives way to its class's cheapest allowed option.
+          index best = options_;
+          for (index o = first_[c]; o < first_[c + 1]; ++o) {
+            if (!banned[o] && (best == options_ || red_[o] < red_[best])) best = o;
+          }
+          if (best == options_) return infinity;
+          basic_[key_[c]] = 0;
+          basic_[best] = 1;
+          for (index r = 0; r < m; ++r) wsum_[r] += wt(best, r) - wt(key_[c], r);
+          key_[c] = best;
+          update_beta();
+          continue;
+        }
+        const index old = key_[c];
+        key_[c] = ext_[swap];
+        ext_[swap] = old;
+        for (index r = 0; r < m; ++r) wsum_[r] += wt(key_[c], r) - wt(old, r);
+        if (!factor_w()) {
+          refactor();
+          continue;
+        }
+        leave = swap;
+        const double x = beta_[leave];
+        if (!(x < -primal_tol || (banned[old] && x > primal_tol))) continue;
       }
-      if (hull_.empty()) return;  // every option banned
-      e.x[c] = hull_[0];
-      room -= val(hull_[0], keep + 1);
-      value += ft_[hull_[0]];
-      for (index i = 1; i < hull_.size(); ++i) {
-        inc_class_.push_back(c);
-        inc_from_.push_back(hull_[i - 1]);
-        inc_to_.push_back(hull_[i]);
-        inc_w_.push_back(val(hull_[i], keep + 1) - val(hull_[i - 1], keep + 1));
-        inc_s_.push_back(ft_[hull_[i - 1]] - ft_[hull_[i]]);
-      }
-    }
-    if (room < 0.0) return;  // even the lightest options overrun row `keep`
-    inc_order_.resize(inc_w_.size(), {});
-    for (index i = 0; i < inc_order_.size(); ++i) inc_order_[i] = i;
-    std::sort(inc_order_.begin(), inc_order_.end(), [&](index a, index b) {
-      const double ea = inc_s_[a] * inc_w_[b], eb = inc_s_[b] * inc_w_[a];  // ea > eb: a more efficient
-      if (ea != eb) return ea > eb;
-      return a < b;
-    });
-    double fraction = 0.0;
-    index cut = 0;
-    for (const index i : inc_order_) {
-      if (inc_w_[i] <= room) {
-        room -= inc_w_[i];
-        value -= inc_s_[i];
-        e.x[inc_class_[i]] = inc_to_[i];
-      } else {
-        e.keep_price = inc_s_[i] / inc_w_[i];
-        value -= room * e.keep_price;
-        fraction = room / inc_w_[i];
-        e.split = inc_class_[i];
-        e.split_to = inc_to_[i];
-        cut = i;
-        break;
-      }
-    }
-    e.value = value;
-    for (index r = 0; r < k_; ++r) {
-      double use = 0.0;
-      for (index c = 0; c < n_; ++c) use += val(e.x[c], r + 1);
-      if (e.split != n_) use += fraction * (val(inc_to_[cut], r + 1) - val(inc_from_[cut], r + 1));
-      e.slope[r] = use - cap_[r] - slack_[r];
-    }
-  }
 
-  // State of one bound computation.
-  evaluation* best_eval_ = nullptr;
-  evaluation scratch_;
-  std::vector<double> best_price_, trial_, kink_;
-  const std::vector<unsigned char>* banned_ = nullptr;
-  index keep_ = 0;
-  bool probing_ = false;
-  std::vector<double> price_scale_;
-
-  /// One evaluation at trial_, kept when it is the best so far.
-  constexpr const evaluation& probe_at() {
-    evaluate(*banned_, keep_, trial_, scratch_);
-    if (scratch_.value > best_eval_->value) {
-      std::swap(*best_eval_, scratch_);
-      best_price_ = trial_;
-      return *best_eval_;
-    }
-    return scratch_;
-  }
-
-  static constexpr int max_line_steps = 16;
-  static constexpr int max_rounds = 4;
-
-  /// Maximises the bound over the price of row r, the others fixed: a
-  /// concave function of that price, whose maximum is bracketed between
-  /// slopes of opposite sign and found by intersecting tangents.
-  constexpr void line_search(index r) {
-    trial_ = best_price_;
-    double lo_p = -1.0, lo_h = 0.0, lo_g = 0.0, hi_p = -1.0, hi_h = 0.0, hi_g = 0.0;
-    double p = trial_[r];
-    kink_[r] = p;
-    for (int step = 0; step < max_line_steps; ++step) {
-      trial_[r] = p;
-      const evaluation& at = probe_at();
-      if (at.value == infinity) return;
-      const double h = at.value, g = at.slope[r];
-      if (g > 0.0) {
-        lo_p = p, lo_h = h, lo_g = g;
-      } else {
-        hi_p = p, hi_h = h, hi_g = g;
-      }
-      if (prunes(best_eval_->value) || g == 0.0 || (p == 0.0 && g < 0.0)) break;
-      if (hi_p < 0.0) {
-        p = std::max(2.0 * lo_p, lo_p + price_scale_[r]);
-      } else if (lo_p < 0.0) {
-        p = hi_p > 1e-6 * price_scale_[r] ? 0.5 * hi_p : 0.0;
-      } else {
-        p = (hi_h - lo_h + lo_g * lo_p - hi_g * hi_p) / (lo_g - hi_g);
-        if (!(p > lo_p && p < hi_p)) p = 0.5 * (lo_p + hi_p);
-        kink_[r] = p;
-        // The tangents cap every value between them. Stop once the best is
-        // within reach of that cap, or once even the cap cannot prune and
-        // the best is already close to it.
-        const double ceiling = lo_h + lo_g * (p - lo_p), top = best_eval_->value;
-        if (ceiling - top <= 1e-12 * (abs(top) + scale_)) break;
-        if (found_ && ceiling < ub_ - tol() && ceiling - top <= 0.05 * (ub_ - ceiling)) break;
-        if (hi_p - lo_p <= 1e-12 * hi_p) break;
-      }
-    }
-  }
-
-  struct mixed_pair {
-    index cls, a, b;
-  };
-  std::vector<mixed_pair> pairs_;
-  std::vector<index> best_x_;
-
-  /// The node's bound: the best evaluation over the prices of the rows other
-  /// than keep_, from `price` (updated to the best prices found): one price,
-  /// a line search; more, line searches on each in turn. Then, unless
-  /// probing, the pairs of options the LP mixes, from evaluations just either
-  /// side of each price's kink.
-  constexpr void bound_node(const std::vector<unsigned char>& banned, std::vector<double>& price, evaluation& best) {
-    best_eval_ = &best;
-    banned_ = &banned;
-    best.value = -infinity;
-    best_price_ = price;
-    trial_ = price;
-    kink_ = price;
-    probe_at();
-    for (int round = 0; round < max_rounds && k_ > 1; ++round) {
-      const double before = best.value;
-      for (index r = 0; r < k_ && best.value < infinity && !prunes(best.value); ++r) {
-        if (r != keep_) line_search(r);
-      }
-      if (k_ == 2 || best.value == infinity || prunes(best.value)) break;
-      if (!(best.value > before + 1e-12 * (abs(before) + scale_))) break;
-    }
-    price = best_price_;
-    pairs_.clear();
-    if (best.value == infinity || prunes(best.value) || probing_) return;
-    if (best.split != n_) pairs_.push_back({best.split, best.x[best.split], best.split_to});
-    best_x_ = best.x;
-    for (index r = 0; r < k_; ++r) {
-      if (r == keep_) continue;
-      for (int side = 0; side < 2; ++side) {
-        trial_ = best_price_;
-        const double eps = 1e-9 * std::max(kink_[r], price_scale_[r]);
-        trial_[r] = side == 0 ? std::max(0.0, kink_[r] - eps) : kink_[r] + eps;
-        const evaluation& at = probe_at();
-        if (at.value == infinity) continue;
-        if (at.split != n_) pairs_.push_back({at.split, at.x[at.split], at.split_to});
-        for (index c = 0; c < n_; ++c) {
-          if (at.x[c] != best_x_[c]) pairs_.push_back({c, best_x_[c], at.x[c]});
+      // Row `leave` of W^-1 prices the move; sign +1 raises the extra, -1 lowers it.
+      const double sign = beta_[leave] < 0.0 ? 1.0 : -1.0;
+      rho_.assign(winv_.begin() + static_cast<std::ptrdiff_t>(leave * m),
+                  winv_.begin() + static_cast<std::ptrdiff_t>((leave + 1) * m));
+      std::fill(t_.begin(), t_.end(), 0.0);
+      for (index r = 0; r < m; ++r) axpy(rho_[r], r, t_);
+      // Ratio test (two passes, Harris): the largest step keeping every
+      // reduced cost >= -tolerance, then the largest pivot within it. A
+      // reduced cost below 0 (rounding) counts as 0.
+      const double dtol = dual_tol();
+      double bound_step = infinity;
+      cand_.clear();
+      for (index c = 0; c < n_; ++c) {
+        const index key = key_[c];
+        const double tk = t_[key], rk = red_[key];
+        for (index o = first_[c]; o < first_[c + 1]; ++o) {
+          const double a = sign * (t_[o] - tk);
+          if (a >= -pivot_tol || basic_[o] || banned[o]) continue;
+          const double d = std::max(red_[o] - rk, 0.0);
+          bound_step = std::min(bound_step, (d + dtol) / -a);
+          cand_.push_back({o, -a, d});
         }
       }
+      for (index r = 0; r < m; ++r) {
+        if (std::find(ext_.begin(), ext_.end(), surplus(r)) != ext_.end()) continue;
+        const double a = sign * rho_[r];
+        if (a >= -pivot_tol) continue;
+        const double d = std::max(pi_[r], 0.0);
+        bound_step = std::min(bound_step, (d + dtol) / -a);
+        cand_.push_back({surplus(r), -a, d});
+      }
+      if (bound_step == infinity) return ray_bound(banned, sign);
+      index enter = options_ + m;
+      double enter_a = 0.0, enter_d = 0.0;
+      for (const candidate& q : cand_) {
+        if (q.d / q.a <= bound_step && q.a > enter_a) enter = q.var, enter_a = q.a, enter_d = q.d;
+      }
+      if (enter == options_ + m) break;  // unreachable: the least ratio qualifies
+      double step = enter_d / enter_a;
+      const double infeasibility = sign * -beta_[leave];
+      if (flippable(enter) && infeasibility - enter_a > primal_tol) {
+        step = long_step(banned, sign, infeasibility, enter);
+        if (enter == options_ + m) return ray_bound(banned, sign);
+      }
+      for (index r = 0; r < m; ++r) pi_[r] += step * sign * rho_[r];
+      for (index o = 0; o < options_; ++o) red_[o] += step * sign * t_[o];
+      const index out = ext_[leave];
+      if (!is_surplus(out)) basic_[out] = 0;
+      if (!is_surplus(enter)) basic_[enter] = 1;
+      ext_[leave] = enter;
+      if (!factor_w()) refactor(), since_refactor = 0;
     }
-    price = best_price_;
+    const double g = price_bound(banned);
+    if (g > most_ + 1e-9 * abs(most_)) return infinity;
+    return g;
   }
 
-  /// Reduced cost of option o under multipliers `lambda` (every row).
-  constexpr double reduced(const std::vector<double>& lambda, index o) const noexcept {
-    double v = val(o, 0);
-    for (index r = 0; r < k_; ++r) v += lambda[r] * val(o, r + 1);
-    return v;
+  /// The long step (the GUB form of bound flipping): past each breakpoint
+  /// where an option of a class without extras becomes the cheapest, that
+  /// option becomes the key (its class flips whole), as long as the leaving
+  /// variable stays infeasible; the first breakpoint that would end its
+  /// infeasibility enters the basis. Returns the step and sets `enter`
+  /// (options_ + k_ when none: the LP has no feasible point; the prices then
+  /// stand at the last breakpoint).
+  constexpr double long_step(const std::vector<unsigned char>& banned, double sign, double infeasibility,
+                             index& enter) {
+    const index m = k_;
+    constexpr auto later = [](const breakpoint& x, const breakpoint& y) { return x.step > y.step; };
+    heap_.clear();
+    for (const candidate& q : cand_) {
+      heap_.push_back({q.d / q.a, q.var, is_surplus(q.var) ? 0 : version_[ocls_[q.var]], q.a});
+    }
+    std::make_heap(heap_.begin(), heap_.end(), later);
+    double step = 0.0;
+    enter = options_ + m;
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), later);
+      const breakpoint b = heap_.back();
+      heap_.pop_back();
+      if (!is_surplus(b.var) && (b.version != version_[ocls_[b.var]] || basic_[b.var])) continue;  // stale
+      step = std::max(step, b.step);
+      if (!flippable(b.var) || !(infeasibility - b.a > primal_tol)) {
+        enter = b.var;
+        break;
+      }
+      // Class c flips whole from its key to b.var; its other options'
+      // breakpoints now count from the new key.
+      infeasibility -= b.a;
+      const index c = ocls_[b.var], old = key_[c], o = b.var;
+      basic_[old] = 0;
+      basic_[o] = 1;
+      key_[c] = o;
+      for (index r = 0; r < m; ++r) wsum_[r] += wt(o, r) - wt(old, r);
+      const index v = ++version_[c];
+      for (index q = first_[c]; q < first_[c + 1]; ++q) {
+        if (q == o || banned[q]) continue;
+        const double slope = sign * (t_[q] - t_[o]);
+        if (!(slope < -pivot_tol)) continue;
+        heap_.push_back({std::max((red_[q] - red_[o]) / -slope, step), q, v, -slope});
+        std::push_heap(heap_.begin(), heap_.end(), later);
+      }
+    }
+    if (enter == options_ + m) {
+      for (index r = 0; r < m; ++r) pi_[r] += step * sign * rho_[r];
+      for (index o = 0; o < options_; ++o) red_[o] += step * sign * t_[o];
+      update_beta();
+    }
+    return step;
+  }
+
+  /// No variable can enter: the LP has no feasible point. The prices far out
+  /// along the ray prove it with a bound above any plan's objective (or, at
+  /// least, above the incumbent).
+  constexpr double ray_bound(const std::vector<unsigned char>& banned, double sign) {
+    if (overruns(banned)) return infinity;
+    const index m = k_;
+    const double dual = dual_value();
+    double infeasibility = 0.0;
+    for (index i = 0; i < m; ++i) infeasibility = std::max(infeasibility, abs(beta_[i]));
+    const double target = (found_ ? std::max(ub_, most_) : most_) - dual;
+    const double far = 4.0 * (abs(target) + 1e-9 * (scale_ + 1.0)) / std::max(infeasibility, primal_tol);
+    ray_price_.resize(m, {});
+    for (index r = 0; r < m; ++r) ray_price_[r] = std::max(0.0, pi_[r] + far * sign * rho_[r]);
+    double g = base_;
+    for (index r = 0; r < m; ++r) g -= ray_price_[r] * room_[r];
+    for (index c = 0; c < n_; ++c) {
+      double least = infinity;
+      for (index o = first_[c]; o < first_[c + 1]; ++o) {
+        if (banned[o]) continue;
+        double v = s_[o];
+        for (index r = 0; r < m; ++r) v += ray_price_[r] * wt(o, r);
+        least = std::min(least, v);
+      }
+      g += least;
+    }
+    if (g > most_ + 1e-9 * abs(most_)) return infinity;
+    return std::max(g, price_bound(banned));
+  }
+
+  /// The LP point: per class, its option of largest value (`a`). Returns
+  /// whether every class takes one option whole; `fractional` gets the
+  /// classes that mix options.
+  constexpr bool lp_point(std::vector<index>& a, std::vector<index>& fractional) {
+    sum_extras();
+    a.resize(n_, {});
+    fractional.clear();
+    for (index c = 0; c < n_; ++c) a[c] = key_[c];
+    for (const index c : ext_class_) {
+      double top = 1.0 - ext_sum_[c];
+      bool mixed = top > primal_tol && top < 1.0 - primal_tol;
+      for (index i = 0; i < k_; ++i) {
+        const index e = ext_[i];
+        if (is_surplus(e) || ocls_[e] != c) continue;
+        mixed = mixed || (beta_[i] > primal_tol && beta_[i] < 1.0 - primal_tol);
+        if (beta_[i] > top) top = beta_[i], a[c] = e;
+      }
+      if (mixed) fractional.push_back(c);
+    }
+    return fractional.empty();
+  }
+
+  /// The two options of class c the LP takes most (after lp_point()).
+  constexpr void mixed_pair(index c, index& first, index& second) const {
+    double v1 = 1.0 - ext_sum_[c], v2 = -infinity;
+    first = key_[c];
+    second = key_[c];
+    for (index i = 0; i < k_; ++i) {
+      const index e = ext_[i];
+      if (is_surplus(e) || ocls_[e] != c) continue;
+      if (beta_[i] > v1) {
+        v2 = v1, second = first, v1 = beta_[i], first = e;
+      } else if (beta_[i] > v2) {
+        v2 = beta_[i], second = e;
+      }
+    }
   }
 
   /// Bans what cannot be in a plan better than the incumbent by more than
-  /// the tolerance: options whose reduced cost lifts `bound` that far.
-  /// Appends them to `log` when given.
-  constexpr bool fix_by_reduced_cost(double bound, const std::vector<double>& lambda,
-                                     std::vector<unsigned char>& banned, std::vector<index>* log) {
+  /// the tolerance: options whose reduced cost lifts `lagrangian` (the bound
+  /// at the current prices) that far. Appends them to `log` when given.
+  constexpr bool fix_by_reduced_cost(double lagrangian, std::vector<unsigned char>& banned,
+                                     std::vector<index>* log) {
     if (!found_) return false;
     bool any = false;
     for (index c = 0; c < n_; ++c) {
       double least = infinity;
       for (index o = first_[c]; o < first_[c + 1]; ++o) {
-        if (!banned[o]) least = std::min(least, reduced(lambda, o));
+        if (!banned[o]) least = std::min(least, red_[o]);
       }
       for (index o = first_[c]; o < first_[c + 1]; ++o) {
-        if (banned[o]) continue;
-        const double b = bound + (reduced(lambda, o) - least);
+        if (banned[o] || basic_[o]) continue;
+        const double b = lagrangian + (red_[o] - least);
         if (prunes(b)) {
           banned[o] = 1;
           if (log) log->push_back(o);
@@ -737,6 +940,25 @@ private:
     return any;
   }
 
+  /// What a strong-branching probe changes and restores.
+  struct lp_state {
+    std::vector<index> key, ext;
+    std::vector<unsigned char> basic;
+    std::vector<double> pi, beta, winv, wsum, red;
+    bool optimal = false;
+  };
+
+  constexpr void save(lp_state& s) const {
+    s.key = key_, s.ext = ext_, s.basic = basic_;
+    s.pi = pi_, s.beta = beta_, s.winv = winv_, s.wsum = wsum_, s.red = red_;
+    s.optimal = lp_optimal_;
+  }
+  constexpr void restore(const lp_state& s) {
+    key_ = s.key, ext_ = s.ext, basic_ = s.basic;
+    pi_ = s.pi, beta_ = s.beta, winv_ = s.winv, wsum_ = s.wsum, red_ = s.red;
+    lp_optimal_ = s.optimal;
+  }
+
   // ------------------------------------------------------------------ root
   constexpr search_result finish_exhausted() const {
     search_result r;
@@ -746,72 +968,80 @@ private:
     return r;
   }
 
-  std::vector<double> root_price_;
+  double root_lp_ = -infinity;
+
+  /// The basis in merged option ids (a surplus: ~its spec row), to carry it over a rebuild.
+  constexpr void save_basis(std::vector<index>& keys, std::vector<index>& extras) const {
+    keys.assign(ct_.count, no_option);
+    for (index c = 0; c < n_; ++c) keys[cls_[c]] = id_[key_[c]];
+    extras.clear();
+    for (const index e : ext_) extras.push_back(is_surplus(e) ? ~row_[e - options_] : id_[e]);
+  }
+
+  /// The saved basis in the rebuilt model; false when it no longer fits.
+  constexpr bool load_basis(const std::vector<index>& keys, const std::vector<index>& extras) {
+    std::vector<index> local(ct_.merged_count(), no_option);
+    for (index o = 0; o < options_; ++o) local[id_[o]] = o;
+    for (index c = 0; c < n_; ++c) {
+      const index k = keys[cls_[c]];
+      if (k == no_option || local[k] == no_option) return false;
+      key_[c] = local[k];
+    }
+    index slot = 0;
+    for (const index e : extras) {
+      index var = no_option;
+      if (e >= ct_.merged_count()) {
+        for (index r = 0; r < k_; ++r) {
+          if (row_[r] == ~e) var = surplus(r);
+        }
+        if (var == no_option) continue;  // its row is gone
+      } else {
+        var = local[e];
+        if (var == no_option) return false;
+      }
+      if (slot == k_) return false;
+      ext_[slot++] = var;
+    }
+    if (slot != k_) return false;
+    mark_basic();
+    return true;
+  }
 
   constexpr search_result solve_root_and_search() {
     if (!reduce()) return finish_exhausted();
-    evaluation e;
+    std::vector<index> keys, extras, a, fractional;
+    bool carried = false;
     for (int round = 0;; ++round) {
       if (n_ == 0) {
         offer(decided_);
         return finish_exhausted();
       }
-      const std::vector<unsigned char> none(first_[n_], 0);
-      // Each row alone: its LP (the greedy's plan rounded down is an
-      // incumbent when there is one row) and its multiplier.
-      double bound = -infinity;
-      std::vector<double> duals(k_, 0.0), zero(k_, 0.0);
-      for (index r = 0; r < k_; ++r) {
-        evaluate(none, r, zero, e);
-        if (e.value == infinity) return finish_exhausted();
-        bound = std::max(bound, e.value);
-        duals[r] = e.keep_price;
-        if (k_ == 1) try_heuristic(e.x);
+      prepare_lp();
+      if (!(carried && load_basis(keys, extras))) crash();
+      refactor();
+      const std::vector<unsigned char> none(options_, 0);
+      const double bound = solve_lp(none, root_pivot_limit(), infinity);
+      if (bound == infinity) return finish_exhausted();
+      if (lp_point(a, fractional)) {
+        offer_open(a);
+      } else {
+        try_heuristic(a);
       }
-      // Several rows: Lagrangian multipliers by subgradient ascent, from the
-      // rows' own multipliers shared out.
-      std::vector<double> lambda = duals;
-      for (double& w : lambda) w /= static_cast<double>(k_);
-      if (k_ >= 2) {
-        double value = -infinity;
-        bool infeasible = false;
-        lambda = subgradient(lambda, value, infeasible);
-        if (infeasible) return finish_exhausted();
-        bound = std::max(bound, value);
-      }
-      // The LP keeps the row whose price weighs most and prices the others.
-      keep_ = 0;
-      for (index r = 1; r < k_; ++r) {
-        if (lambda[r] * norm_[r] > lambda[keep_] * norm_[keep_]) keep_ = r;
-      }
-      price_scale_.assign(k_, 0.0);
-      for (index r = 0; r < k_; ++r) {
-        price_scale_[r] = std::max({lambda[r], duals[r], 1e-9 * (scale_ + 1e-300) / norm_[r]});
-      }
-      std::vector<double> price = lambda;
-      bound_node(none, price, e);
-      if (e.value == infinity) return finish_exhausted();
-      bound = std::max(bound, e.value);
-      try_heuristic(e.x);
       // Later rounds bound only what fixing left: a bound on those plans alone.
       if (round == 0) root_bound_ = bound;
       if (prunes(bound)) {
         note_pruned(bound);
         return finish_exhausted();
       }
-      root_price_ = price;
-      // A constant evaluation leaves fixing to the first node: rounds cost compile time.
-      if (!found_ || round == (std::is_constant_evaluated() ? 0 : 3)) break;
+      root_lp_ = bound;
+      if (!found_ || round == 3) break;
       // Reduced-cost fixing against the incumbent, then the reductions it enables.
-      std::vector<double> full = price;
-      full[keep_] = e.keep_price;
-      std::vector<unsigned char> banned(first_[n_], 0);
-      bool any = fix_by_reduced_cost(e.value, full, banned, nullptr);
-      std::vector<index> x(n_, 0);
-      any = fix_by_reduced_cost(lagrangian(lambda, x), lambda, banned, nullptr) || any;
-      if (!any) break;
-      std::vector<unsigned char> keep(first_[n_], 1), rows(k_, 1);
-      for (index o = 0; o < keep.size(); ++o) keep[o] = banned[o] ? 0 : 1;
+      std::vector<unsigned char> banned(options_, 0);
+      if (!fix_by_reduced_cost(bound, banned, nullptr)) break;
+      save_basis(keys, extras);
+      carried = true;
+      std::vector<unsigned char> keep(options_, 1), rows(k_, 1);
+      for (index o = 0; o < options_; ++o) keep[o] = banned[o] ? 0 : 1;
       bool changed = false;
       if (!rebuild(keep, rows, changed) || !reduce()) return finish_exhausted();
     }
@@ -819,142 +1049,226 @@ private:
   }
 
   // ---------------------------------------------------- branch and bound
-  /// A node waiting on the stack: what it bans on top of its parent
-  /// (pool[first, last)), where the parent's state ends in the undo log,
-  /// its bound and the prices to start from (prices[first_price ...]).
-  struct pending {
-    index log_mark;
-    index first, last;
-    double bound;
-  };
-
   /// Splits class c between options a and b, which the LP mixes: one child
-  /// keeps the options no heavier than the lighter of the two (in the kept
-  /// row, or the first row where they differ), the other the rest. Fills
-  /// what each child bans; false when that does not split the class.
+  /// keeps the options no heavier than the lighter of the two in the row
+  /// that prices their difference most, the other the rest. Fills what each
+  /// child bans; false when that does not split the class.
   constexpr bool split_class(const std::vector<unsigned char>& banned, index c, index a, index b,
                              std::vector<index>& left_bans, std::vector<index>& right_bans) const {
-    index row = keep_ + 1;
-    if (val(a, row) == val(b, row)) {
-      row = 0;
-      for (index r = 1; r <= k_ && row == 0; ++r) {
-        if (val(a, r) != val(b, r)) row = r;
-      }
-      if (row == 0) return false;
+    index row = k_;
+    double most = -1.0;
+    for (index r = 0; r < k_; ++r) {
+      const double diff = abs(wt(a, r) - wt(b, r));
+      if (diff == 0.0) continue;
+      const double weight = std::max(pi_[r], 0.0) * diff;
+      if (weight > most) most = weight, row = r;
     }
-    const double at = std::min(val(a, row), val(b, row));
+    if (row == k_) return false;
+    const double at = std::min(wt(a, row), wt(b, row));
     left_bans.clear();
     right_bans.clear();
     for (index o = first_[c]; o < first_[c + 1]; ++o) {
       if (banned[o]) continue;
-      (val(o, row) > at ? left_bans : right_bans).push_back(o);
+      (wt(o, row) > at ? left_bans : right_bans).push_back(o);
     }
     return !left_bans.empty() && !right_bans.empty();
   }
 
-  constexpr search_result branch_and_bound() {
-    std::vector<unsigned char> banned(first_[n_], 0);
-    std::vector<index> log, pool;
-    std::vector<pending> stack;
-    std::vector<double> prices;  // k_ per pending node: its parent's prices
-    std::vector<double> price = root_price_, lambda(k_, 0.0), probe_price;
-    std::vector<index> sides[2], best_sides[2];
-    std::vector<mixed_pair> pairs;
-    evaluation e, probe;
+  /// A node of the search tree: what it bans on top of its parent
+  /// (pool[first, last)), its bound, and where the basis it starts from
+  /// (its parent's last) is kept.
+  struct tree_node {
+    index parent;
+    index first, last;
+    double bound;
+    index basis;
+  };
 
-    auto undo_to = [&](index mark) {
-      while (log.size() > mark) banned[log.back()] = 0, log.pop_back();
+  /// The search's storage: the tree, the bans of its nodes, the bases the
+  /// open nodes start from, and the open nodes (a heap by bound, and a
+  /// stack for those explored depth-first).
+  struct search_tree {
+    std::vector<tree_node> nodes;
+    std::vector<index> pool, bases, heap, stack;
+  };
+
+  /// Keeps only the open nodes and their ancestors (whose bans they need).
+  constexpr void collect(search_tree& t, index basis_size) const {
+    const index count = t.nodes.size();
+    std::vector<index> renumber(count, no_option);
+    for (const std::vector<index>* list : {&t.heap, &t.stack}) {
+      for (index v : *list) {
+        while (v != no_option && renumber[v] == no_option) renumber[v] = 0, v = t.nodes[v].parent;
+      }
+    }
+    search_tree out;
+    std::vector<index> moved(t.bases.size() / std::max<index>(basis_size, 1) + 1, no_option);
+    std::vector<unsigned char> open(count, 0);
+    for (const index v : t.heap) open[v] = 1;
+    for (const index v : t.stack) open[v] = 1;
+    for (index v = 0; v < count; ++v) {  // parents come before their children
+      if (renumber[v] == no_option) continue;
+      tree_node node = t.nodes[v];
+      renumber[v] = out.nodes.size();
+      if (node.parent != no_option) node.parent = renumber[node.parent];
+      const index first = out.pool.size();
+      out.pool.insert(out.pool.end(), t.pool.begin() + static_cast<std::ptrdiff_t>(node.first),
+                      t.pool.begin() + static_cast<std::ptrdiff_t>(node.last));
+      node.first = first, node.last = out.pool.size();
+      if (open[v]) {
+        index& to = moved[node.basis / basis_size];
+        if (to == no_option) {
+          to = out.bases.size();
+          out.bases.insert(out.bases.end(), t.bases.begin() + static_cast<std::ptrdiff_t>(node.basis),
+                           t.bases.begin() + static_cast<std::ptrdiff_t>(node.basis + basis_size));
+        }
+        node.basis = to;
+      }
+      out.nodes.push_back(node);
+    }
+    // Renumbering keeps the order of nodes, so the heap stays a heap.
+    for (index& v : t.heap) v = renumber[v];
+    for (index& v : t.stack) v = renumber[v];
+    t.nodes = std::move(out.nodes);
+    t.pool = std::move(out.pool);
+    t.bases = std::move(out.bases);
+  }
+
+  constexpr search_result branch_and_bound() {
+    std::vector<unsigned char> banned(options_, 0);
+    std::vector<index> applied, log, a, fractional, pairs, fixed;
+    std::vector<index> sides[2], best_sides[2];
+    lp_state parent;
+    search_tree t;
+    const index basis_size = n_ + k_;
+    // Past this many open nodes, new ones are explored depth-first, which
+    // keeps memory bounded; the tree is collected as it grows.
+    const index open_cap = std::max<index>(256, (index{1} << 18) / (basis_size + 8));
+    index collect_at = index{1} << 14;
+    const auto after = [&](index x, index y) {
+      return t.nodes[x].bound > t.nodes[y].bound || (t.nodes[x].bound == t.nodes[y].bound && x < y);
     };
-    auto ban = [&](const index* first, const index* last) {
+    auto ban = [&](const index* first, const index* last, std::vector<index>& into) {
       for (; first != last; ++first) {
-        if (!banned[*first]) banned[*first] = 1, log.push_back(*first);
+        if (!banned[*first]) banned[*first] = 1, into.push_back(*first);
       }
     };
 
-    stack.push_back(pending{0, 0, 0, -infinity});
-    prices.insert(prices.end(), price.begin(), price.end());
+    t.bases.insert(t.bases.end(), key_.begin(), key_.end());
+    t.bases.insert(t.bases.end(), ext_.begin(), ext_.end());
+    t.nodes.push_back(tree_node{no_option, 0, 0, root_lp_, 0});
+    t.heap.push_back(0);
     bool stopped = false;
-    while (!stack.empty()) {
-      const pending p = stack.back();
-      stack.pop_back();
-      price.assign(prices.begin() + static_cast<std::ptrdiff_t>(stack.size() * k_),
-                   prices.begin() + static_cast<std::ptrdiff_t>((stack.size() + 1) * k_));
-      prices.resize(stack.size() * k_, {});
-      if (prunes(p.bound)) {  // the incumbent improved since this node was made
-        note_pruned(p.bound);
+    while (!t.heap.empty() || !t.stack.empty()) {
+      if (t.nodes.size() >= collect_at) {
+        collect(t, basis_size);
+        collect_at = std::max(index{1} << 14, 2 * t.nodes.size());
+      }
+      // Best first: the open node of least bound, unless a depth-first
+      // exploration is under way.
+      const bool deep = !t.stack.empty();
+      index x = 0;
+      if (deep) {
+        x = t.stack.back();
+        t.stack.pop_back();
+      } else {
+        std::pop_heap(t.heap.begin(), t.heap.end(), after);
+        x = t.heap.back();
+        t.heap.pop_back();
+      }
+      const tree_node node = t.nodes[x];
+      if (prunes(node.bound)) {
+        note_pruned(node.bound);
+        if (!deep) t.heap.clear();  // no open node bounds lower
         continue;
       }
       if (nodes_ >= opt_.node_limit ||
           ((nodes_ & 15u) == 0 && opt_.time_limit_seconds < infinity && clock_.seconds() > opt_.time_limit_seconds)) {
-        stack.push_back(p);  // still open: it counts in the bound
+        t.heap.push_back(x);  // still open: it counts in the bound
         stopped = true;
         break;
       }
       ++nodes_;
-      undo_to(p.log_mark);
-      ban(pool.data() + p.first, pool.data() + p.last);
-      pool.resize(p.first, {});
-
-      bound_node(banned, price, e);
-      if (e.value == infinity) continue;
-      if (prunes(e.value)) {
-        note_pruned(e.value);
+      // The node's bans: every segment on its path to the root.
+      for (const index o : applied) banned[o] = 0;
+      applied.clear();
+      for (index v = x; v != no_option; v = t.nodes[v].parent) {
+        ban(t.pool.data() + t.nodes[v].first, t.pool.data() + t.nodes[v].last, applied);
+      }
+      // Its parent's basis, unless that is the current one.
+      const auto keys = t.bases.begin() + static_cast<std::ptrdiff_t>(node.basis);
+      const auto exts = keys + static_cast<std::ptrdiff_t>(n_);
+      const auto end = exts + static_cast<std::ptrdiff_t>(k_);
+      if (!(std::equal(keys, exts, key_.begin()) && std::equal(exts, end, ext_.begin()))) {
+        std::copy(keys, exts, key_.begin());
+        std::copy(exts, end, ext_.begin());
+        mark_basic();
+        refactor();
+      }
+      const double enough = found_ ? ub_ - tol() : infinity;
+      const double lagrangian = solve_lp(banned, node_pivot_limit(), enough);
+      if (lagrangian == infinity) continue;
+      const double bound = std::max(lagrangian, node.bound);
+      if (prunes(bound)) {
+        note_pruned(bound);
         continue;
       }
-      bool meets = true;
-      for (index r = 0; r < k_ && meets; ++r) meets = e.slope[r] <= 0.0;
-      if (e.split == n_ && meets) {
+      const bool integral = lp_point(a, fractional);
+      if (lp_optimal_ && integral) {
         // The LP point is a plan: offered, it closes the node when it matches the bound.
-        offer_open(e.x);
-        if (prunes(e.value)) {
-          note_pruned(e.value);
+        offer_open(a);
+        if (prunes(bound)) {
+          note_pruned(bound);
           continue;
         }
-      } else if ((nodes_ & 15u) == 1u || !found_) {
-        try_heuristic(e.x);
+      } else if (nodes_ % 4 == 1 || !found_) {
+        try_heuristic(a);
       }
-      // Reduced-cost fixing for the subtree.
-      for (index r = 0; r < k_; ++r) lambda[r] = r == keep_ ? e.keep_price : price[r];
-      fix_by_reduced_cost(e.value, lambda, banned, &log);
-      const index mark = log.size();
+      // Reduced-cost fixing for the subtree: from the Lagrangian value at
+      // the prices the reduced costs belong to, not the (maybe higher) bound.
+      fixed.clear();
+      fix_by_reduced_cost(lagrangian, banned, &fixed);
+      applied.insert(applied.end(), fixed.begin(), fixed.end());
 
-      // Strong branching over the LP's mixed pairs: the split whose weaker
-      // child bounds highest (its children's bounds come with it).
+      // Strong branching over the classes the LP mixes: the split whose
+      // children's gains have the largest product (their bounds come with it).
       double best_score = -infinity, best_other = -infinity, bounds[2] = {0.0, 0.0};
       bool any = false;
+      save(parent);
       auto consider = [&](index c, index oa, index ob) {
         if (oa == ob || !split_class(banned, c, oa, ob, sides[0], sides[1])) return;
         double v[2];
-        for (int t = 0; t < 2; ++t) {
-          ban(sides[t].data(), sides[t].data() + sides[t].size());
-          probe_price = price;
-          probing_ = true;
-          bound_node(banned, probe_price, probe);
-          probing_ = false;
-          undo_to(mark);
-          v[t] = std::max(probe.value, e.value);
+        for (int side = 0; side < 2; ++side) {
+          log.clear();
+          ban(sides[side].data(), sides[side].data() + sides[side].size(), log);
+          v[side] = std::max(solve_lp(banned, probe_pivot_limit, enough), bound);
+          for (const index o : log) banned[o] = 0;
+          restore(parent);
         }
-        const double lo = std::min(v[0], v[1]), hi = std::max(v[0], v[1]);
-        if (!any || lo > best_score || (lo == best_score && hi > best_other)) {
+        // A tiny floor for a child that gains nothing keeps the other's gain in the score.
+        const double floor = 1e-9 * (abs(bound) + 1e-12);
+        const double score = std::max(v[0] - bound, floor) * std::max(v[1] - bound, floor);
+        const double hi = std::max(v[0], v[1]);
+        if (!any || score > best_score || (score == best_score && hi > best_other)) {
           any = true;
-          best_score = lo, best_other = hi;
+          best_score = score, best_other = hi;
           bounds[0] = v[0], bounds[1] = v[1];
           best_sides[0] = sides[0];
           best_sides[1] = sides[1];
         }
       };
-      pairs = pairs_;  // probes overwrite pairs_
       // A constant evaluation probes fewer candidates: each costs compile time.
-      index candidates = 0;
-      index most = pairs.size();
-      if (std::is_constant_evaluated()) most = 1;
-      for (index i = 0; i < pairs.size() && candidates < most; ++i) {
-        bool seen = false;
-        for (index j = 0; j < i && !seen; ++j) seen = pairs[j].cls == pairs[i].cls;
-        if (!seen) consider(pairs[i].cls, pairs[i].a, pairs[i].b), ++candidates;
+      index most = fractional.size();
+      if (std::is_constant_evaluated()) most = std::min<index>(most, 1);
+      pairs.clear();
+      for (index i = 0; i < most; ++i) {
+        index oa = 0, ob = 0;
+        mixed_pair(fractional[i], oa, ob);
+        pairs.push_back(oa), pairs.push_back(ob);
       }
+      for (index i = 0; i < most; ++i) consider(fractional[i], pairs[2 * i], pairs[2 * i + 1]);
       if (!any) {
-        // No mixed pair: the class of largest regret, between its two best options.
+        // No mixed class: the class of largest regret, between its two best options.
         double top = -1.0;
         index bc = n_, o1 = 0, o2 = 0;
         for (index c = 0; c < n_; ++c) {
@@ -962,11 +1276,10 @@ private:
           index b1 = 0, b2 = 0;
           for (index o = first_[c]; o < first_[c + 1]; ++o) {
             if (banned[o]) continue;
-            const double red = reduced(lambda, o);
-            if (red < r1) {
-              r2 = r1, b2 = b1, r1 = red, b1 = o;
-            } else if (red < r2) {
-              r2 = red, b2 = o;
+            if (red_[o] < r1) {
+              r2 = r1, b2 = b1, r1 = red_[o], b1 = o;
+            } else if (red_[o] < r2) {
+              r2 = red_[o], b2 = o;
             }
           }
           if (r2 < infinity && r2 - r1 > top) top = r2 - r1, bc = c, o1 = b1, o2 = b2;
@@ -975,21 +1288,43 @@ private:
         consider(bc, o1, o2);
         if (!any) continue;
       }
-      // The weaker child first on the stack, so the stronger one is explored
-      // next; its ban list goes last in the pool, which unwinds with the stack.
+      // The children start from this node's basis. Depth-first (the child of
+      // lower bound on top) once under way or when the heap is full.
+      const index basis = t.bases.size();
+      t.bases.insert(t.bases.end(), key_.begin(), key_.end());
+      t.bases.insert(t.bases.end(), ext_.begin(), ext_.end());
+      const bool below = deep || t.heap.size() >= open_cap;
+      // What fixing banned, both children's: kept once, in a node of its own between them and this one.
+      index up = x;
+      if (!fixed.empty()) {
+        t.pool.insert(t.pool.end(), fixed.begin(), fixed.end());
+        t.nodes.push_back(tree_node{x, t.pool.size() - fixed.size(), t.pool.size(), bound, basis});
+        up = t.nodes.size() - 1;
+      }
       const int second = bounds[0] <= bounds[1] ? 0 : 1;
-      for (const int t : {1 - second, second}) {
-        const index first = pool.size();
-        pool.insert(pool.end(), best_sides[t].begin(), best_sides[t].end());
-        stack.push_back(pending{mark, first, pool.size(), bounds[t]});
-        prices.insert(prices.end(), price.begin(), price.end());
+      for (const int side : {1 - second, second}) {
+        if (bounds[side] == infinity) continue;
+        if (prunes(bounds[side])) {
+          note_pruned(bounds[side]);
+          continue;
+        }
+        const index first = t.pool.size();
+        t.pool.insert(t.pool.end(), best_sides[side].begin(), best_sides[side].end());
+        t.nodes.push_back(tree_node{up, first, t.pool.size(), bounds[side], basis});
+        if (below) {
+          t.stack.push_back(t.nodes.size() - 1);
+        } else {
+          t.heap.push_back(t.nodes.size() - 1);
+          std::push_heap(t.heap.begin(), t.heap.end(), after);
+        }
       }
     }
     if (!stopped) return finish_exhausted();
     search_result r;
     r.status = alloc::status::limit;
     double lb = std::min(ub_, pruned_min_);
-    for (const pending& q : stack) lb = std::min(lb, q.bound);
+    for (const index q : t.heap) lb = std::min(lb, t.nodes[q].bound);
+    for (const index q : t.stack) lb = std::min(lb, t.nodes[q].bound);
     r.bound = std::min(ub_, std::max(root_bound_, lb));
     return r;
   }
