@@ -146,10 +146,22 @@ template <int Bits, bool Signed>
 void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t panel_stride, std::size_t n_blocks,
                        std::int32_t* sums) noexcept {
   constexpr std::size_t block_k = 4 * (8 / Bits);
+  // Each block's 16 cache lines are fetched 8 blocks (2 KB per panel)
+  // ahead: with weights streaming from L3 this took the 4-bit GEMV from
+  // about 1.6x to 1.75-1.9x the 8-bit one on Zen 5 (the 8-bit loop, one
+  // load per dot product already, only slowed down by the extra loads).
+  // The address is computed as an integer: past the end of the panels it
+  // names no object, and a prefetch never faults.
+  constexpr std::size_t prefetch_blocks = 8;
   __m512i acc[16];
   unroll<16>([&](auto v) MIXQ_INLINE_LAMBDA { acc[v] = _mm512_setzero_si512(); });
   const __m512i flip = _mm512_set1_epi32(static_cast<std::int32_t>(0x80808080u));
   for (std::size_t kb = 0; kb < n_blocks; ++kb) {
+    unroll<16>([&](auto v) MIXQ_INLINE_LAMBDA {
+      const std::uintptr_t ahead = reinterpret_cast<std::uintptr_t>(b) + (v / 4) * panel_stride +
+                                   (kb + prefetch_blocks) * 256 + 64 * (v % 4);
+      _mm_prefetch(reinterpret_cast<const char*>(ahead), _MM_HINT_T0);
+    });
     unroll<8 / Bits>([&](auto j) MIXQ_INLINE_LAMBDA {
       __m512i av = vnni_broadcast(a + kb * block_k + 4 * j);
       if constexpr (Signed) av = _mm512_xor_si512(av, flip);
