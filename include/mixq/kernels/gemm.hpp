@@ -134,17 +134,24 @@ struct tile_args {
 template <kernel_path P>
 struct gemm_path;
 
-// Portable path: plain loops over the 8-bit layout.
-template <>
-struct gemm_path<kernel_path::scalar> {
-  static constexpr std::size_t mr_for(int) noexcept { return 4; }
-  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }  // sub-byte panels are expanded first
+// What the paths whose tiles read only 8-bit panels share: sub-byte panels
+// are expanded to bytes first, a tile takes one panel of Mr rows and leaves
+// its sums in t.tile.
+template <std::size_t Mr>
+struct bytewise_gemm_path {
+  static constexpr std::size_t mr_for(int) noexcept { return Mr; }
+  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }
   static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
                      std::uint8_t* out) noexcept {
     expand_panel(packed, l, k_blocks, out);
   }
   static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
   static constexpr bool direct_output = false;
+};
+
+// Portable path: plain loops over the 8-bit layout.
+template <>
+struct gemm_path<kernel_path::scalar> : bytewise_gemm_path<4> {
 
   static void tile(const tile_args& t) noexcept {
     const std::size_t panel = static_cast<std::size_t>(t.panel);

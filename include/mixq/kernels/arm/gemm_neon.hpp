@@ -102,15 +102,7 @@ void neon_tile(const tile_args& t) noexcept {
 #endif
 
 template <>
-struct gemm_path<kernel_path::neon> {
-  static constexpr std::size_t mr_for(int) noexcept { return neon_mr; }
-  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }
-  static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
-                     std::uint8_t* out) noexcept {
-    expand_panel(packed, l, k_blocks, out);
-  }
-  static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
-  static constexpr bool direct_output = false;
+struct gemm_path<kernel_path::neon> : bytewise_gemm_path<neon_mr> {
 
   static void tile(const tile_args& t) noexcept {
     switch (t.rows) {

@@ -87,15 +87,7 @@ void avx2_tile_rows(const tile_args& t) noexcept {
 }
 
 template <>
-struct gemm_path<kernel_path::avx2> {
-  static constexpr std::size_t mr_for(int) noexcept { return 2; }
-  static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }
-  static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
-                     std::uint8_t* out) noexcept {
-    expand_panel(packed, l, k_blocks, out);
-  }
-  static constexpr std::size_t panels_for(int, std::size_t) noexcept { return 1; }
-  static constexpr bool direct_output = false;
+struct gemm_path<kernel_path::avx2> : bytewise_gemm_path<2> {
 
   static void tile(const tile_args& t) noexcept {
     const bool small = t.code_bits <= 4;
