@@ -152,7 +152,6 @@ struct bytewise_gemm_path {
 // Portable path: plain loops over the 8-bit layout.
 template <>
 struct gemm_path<kernel_path::scalar> : bytewise_gemm_path<4> {
-
   static void tile(const tile_args& t) noexcept {
     const std::size_t panel = static_cast<std::size_t>(t.panel);
     const std::size_t groups = (t.k + 3) / 4;

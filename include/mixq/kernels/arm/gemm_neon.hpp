@@ -103,7 +103,6 @@ void neon_tile(const tile_args& t) noexcept {
 
 template <>
 struct gemm_path<kernel_path::neon> : bytewise_gemm_path<neon_mr> {
-
   static void tile(const tile_args& t) noexcept {
     switch (t.rows) {
       case 1: neon_tile<1>(t); break;

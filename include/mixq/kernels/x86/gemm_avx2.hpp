@@ -88,7 +88,6 @@ void avx2_tile_rows(const tile_args& t) noexcept {
 
 template <>
 struct gemm_path<kernel_path::avx2> : bytewise_gemm_path<2> {
-
   static void tile(const tile_args& t) noexcept {
     const bool small = t.code_bits <= 4;
     if (t.a_signed) {

@@ -148,7 +148,7 @@ void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t
   constexpr std::size_t block_k = 4 * (8 / Bits);
   // Each block's 16 cache lines are fetched 8 blocks (2 KB per panel)
   // ahead: with weights streaming from L3 this took the 4-bit GEMV from
-  // about 1.6x to 1.75-1.9x the 8-bit one on Zen 5 (the 8-bit loop, one
+  // about 1.6x to 1.74-1.92x the 8-bit one on Zen 5 (the 8-bit loop, one
   // load per dot product already, only slowed down by the extra loads).
   // The address is computed as an integer: past the end of the panels it
   // names no object, and a prefetch never faults.
