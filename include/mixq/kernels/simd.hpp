@@ -1,7 +1,7 @@
 #pragma once
 // xsimd and the platform's intrinsics headers, read once for every mixq
 // header that uses them, with GCC 12's false AVX-512 warnings silenced: its
-// intrinsics start from `__m512 __Y = __Y;` placeholders that
+// intrinsics start from self-initialised values (`__m512 __Y = __Y;`) that
 // -Wmaybe-uninitialized reports once inlined (GCC bug 105593). The state of
 // the pragmas where a header is first read is what counts, so mixq headers
 // include this one rather than xsimd or <immintrin.h> directly.

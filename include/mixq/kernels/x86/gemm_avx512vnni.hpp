@@ -277,8 +277,9 @@ bool vnni_tile_rows(const tile_args& t) noexcept {
 
 template <>
 struct gemm_path<kernel_path::avx512vnni> {
-  // Rows per tile: 6 x 4 accumulators; sub-byte weights also hold a field
-  // mask and 5 rows leave room for it in the 32 registers.
+  // Rows per tile: 6 x 4 accumulators; sub-byte weights read in place also
+  // hold their field-extraction constants, and 5 rows leave room for them
+  // in the 32 registers.
   static constexpr std::size_t mr_for(int bits) noexcept { return bits == 8 ? 6 : 5; }
   // Sub-byte weights are read in place by a single tile of rows, and
   // expanded to bytes once per panel when many tiles share the panel.
