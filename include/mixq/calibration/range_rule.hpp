@@ -124,13 +124,6 @@ inline quantizer_model model_of(const code_range& r, float scale, std::int32_t z
   return {s, s * static_cast<double>(r.qmin - zero_point), s * static_cast<double>(r.qmax - zero_point), r.binary};
 }
 
-/// The same quantizer restricted to magnitudes: codes from the zero point up.
-inline quantizer_model magnitude_model_of(const code_range& r, float scale, std::int32_t zero_point) noexcept {
-  quantizer_model m = model_of(r, scale, zero_point);
-  m.low = 0.0;
-  return m;
-}
-
 inline double cube(double x) noexcept { return x * x * x; }
 
 // G(u) = integral over [-1/2, u] of (t - round(t))^2 dt: each whole cell adds 1/12.
