@@ -352,6 +352,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   const weight_layout& layout = w.layout();
   const std::size_t panel = static_cast<std::size_t>(layout.panel);
   const std::size_t padded_n = w.panels() * panel;
+  if (rows.begin == rows.end || n == 0) return;
 
   // Per-column offsets: bias - zero_point * column sum (mod 2^32, like the
   // lanes). The bias test stays out of the loop: vectorized with it, a
@@ -363,7 +364,6 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   if (bias != nullptr) {
     for (std::size_t c = 0; c < n; ++c) offsets[c] = wrap_add(offsets[c], bias[c]);
   }
-  if (rows.begin == rows.end || n == 0) return;
   if (layout.bits == 1) {
     gemm_binary<P>(a_in, w, offsets, out, rows);
     return;
