@@ -29,4 +29,10 @@ struct command {
 /// `mixq allocate PROBLEM.json [--time-limit S] [--pareto BUDGET]`
 int allocate(std::span<const std::string_view> args);
 
+/// `mixq eval MODEL.onnx --data DIR [--precision P] [--plan PLAN.json] [--limit N] ...`
+int eval(std::span<const std::string_view> args);
+
+/// `mixq run MODEL.onnx --input X.npy -o Y.npy [--precision P] [--plan PLAN.json] [--data DIR]`
+int run(std::span<const std::string_view> args);
+
 }  // namespace mixq_tool

@@ -17,6 +17,13 @@ constexpr std::array commands{
     mixq_tool::command{"allocate", "PROBLEM.json [--time-limit S] [--pareto BUDGET]",
                        "choose each layer's bit-widths: least total sensitivity within the budgets, proven optimal",
                        &mixq_tool::allocate},
+#if MIXQ_TOOL_WITH_NETWORKS
+    mixq_tool::command{"eval", "MODEL.onnx --data DIR [--precision P] [--plan PLAN.json] [--limit N]",
+                       "accuracy of a network on the test images at a precision, and the latency of one image",
+                       &mixq_tool::eval},
+    mixq_tool::command{"run", "MODEL.onnx --input X.npy -o Y.npy [--precision P] [--plan PLAN.json] [--data DIR]",
+                       "a network's float outputs for the inputs of a .npy file", &mixq_tool::run},
+#endif
 };
 
 void usage(std::FILE* to) {
