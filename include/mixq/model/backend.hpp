@@ -11,6 +11,7 @@
 //   gemm(a, w, bias, out, rows)   out: int32_output or requantized_output
 //   conv(shape, in, w, bias, out, pixels)
 //   depthwise(shape, in, w3x3, bias, out, pixels)   3x3, stride 1 or 2, no dilation
+//   requantize(x, n, params, out)                   int32 -> 8-bit lanes, one channel
 //   float_arch                    the xsimd architecture of the float layers
 //   name()
 
@@ -27,6 +28,7 @@
 #include <mixq/kernels/reference/conv.hpp>
 #include <mixq/kernels/reference/gemm.hpp>
 #include <mixq/kernels/reference/requantize.hpp>
+#include <mixq/kernels/requantize.hpp>
 #include <mixq/kernels/weights.hpp>
 
 namespace mixq {
@@ -70,6 +72,10 @@ struct kernel_backend {
   static void depthwise(const conv2d_shape& s, const conv_input& in, const std::int8_t* w, const std::int32_t* bias,
                         const Out& out, row_range pixels) {
     depthwise_kernel(Arch{}, s, in, w, bias, out, pixels);
+  }
+  /// n int32 values to n 8-bit lanes under p (one channel: p.per_channel is false).
+  static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
+    requantize_kernel(Arch{}, x, 1, n, n, out, n, p);
   }
 };
 
@@ -116,6 +122,11 @@ struct reference_backend {
     write({r.begin() + static_cast<std::ptrdiff_t>(pixels.begin * s.channels),
            r.begin() + static_cast<std::ptrdiff_t>(pixels.end * s.channels)},
           pixels.end - pixels.begin, s.channels, out, pixels.begin);
+  }
+
+  static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
+    const std::vector<std::uint8_t> codes = reference::requantize(x, 1, n, p);
+    std::memcpy(out, codes.data(), n);
   }
 
 private:

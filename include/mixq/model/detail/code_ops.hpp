@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/quantize_rule.hpp>
+#include <mixq/kernels/requantize.hpp>
 #include <mixq/model/graph.hpp>
 
 namespace mixq::detail {
@@ -87,30 +89,46 @@ inline void dequantize_lanes(const std::uint8_t* x, std::size_t n, const activat
 }
 
 /// TFLite's quantized add: both inputs to a common fixed-point scale (2 x the
-/// larger input scale, with 20 bits of headroom), summed, then to the output.
+/// larger input scale, with 20 bits of headroom), summed, then to the output:
+///
+///   out = clamp(zp_out + M_out * (M_a * ((a - zp_a) << 20) + M_b * ((b - zp_b) << 20)))
+///
+/// Each input's term depends on its own code only, so it is a 256-entry
+/// table; the last multiply is a requantize of the sum (a kernel).
 struct add_params {
   static constexpr int left_shift = 20;
-  activation_params a, b, out;
-  fixed_multiplier ma{}, mb{}, mout{};
-  std::int32_t lo = 0, hi = 255;
+  std::array<std::int32_t, 256> a_term{}, b_term{};
+  fixed_multiplier out_multiplier{};
+  std::int32_t zero_point = 0, lo = 0, hi = 255;
+  bool is_signed = false;
 
   add_params() = default;
-  add_params(const activation_params& a_, const activation_params& b_, const activation_params& out_,
+  add_params(const activation_params& a, const activation_params& b, const activation_params& out,
              const fused_clamp& clamp)
-      : a(a_), b(b_), out(out_) {
+      : zero_point(out.zero_point), is_signed(out.is_signed) {
     const double twice_max = 2.0 * std::max<double>(a.scale, b.scale);
-    ma = multiplier_of(a.scale / twice_max);
-    mb = multiplier_of(b.scale / twice_max);
-    mout = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale));
+    const fixed_multiplier ma = multiplier_of(a.scale / twice_max), mb = multiplier_of(b.scale / twice_max);
+    out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale));
+    for (int lane = 0; lane < 256; ++lane) {
+      const auto l = static_cast<std::uint8_t>(lane);
+      a_term[static_cast<std::size_t>(lane)] =
+          multiply_by_quantized_multiplier((lane_code(l, a.is_signed) - a.zero_point) * (1 << left_shift), ma);
+      b_term[static_cast<std::size_t>(lane)] =
+          multiply_by_quantized_multiplier((lane_code(l, b.is_signed) - b.zero_point) * (1 << left_shift), mb);
+    }
     std::tie(lo, hi) = clamp_codes(clamp, out);
   }
 
-  MIXQ_INLINE std::uint8_t operator()(std::uint8_t x, std::uint8_t y) const noexcept {
-    const std::int32_t sx = (lane_code(x, a.is_signed) - a.zero_point) * (1 << left_shift);
-    const std::int32_t sy = (lane_code(y, b.is_signed) - b.zero_point) * (1 << left_shift);
-    const std::int32_t sum = multiply_by_quantized_multiplier(sx, ma) + multiply_by_quantized_multiplier(sy, mb);
-    const std::int64_t q = std::int64_t{out.zero_point} + multiply_by_quantized_multiplier(sum, mout);
-    return static_cast<std::uint8_t>(std::clamp<std::int64_t>(q, lo, hi));
+  /// The requantize of the summed terms.
+  requantize_params output() const noexcept {
+    requantize_params p;
+    p.multiplier = &out_multiplier;
+    p.zero_point = zero_point;
+    p.min = lo;
+    p.max = hi;
+    p.bits = 8;
+    p.is_signed = is_signed;
+    return p;
   }
 };
 
@@ -128,6 +146,18 @@ struct average_params {
     for (std::size_t c = 1; c <= max_count; ++c) {
       by_count[c] = multiplier_of(static_cast<double>(in.scale) / (static_cast<double>(c) * out.scale));
     }
+  }
+
+  /// The requantize of sums over `count` codes.
+  requantize_params output(std::size_t count) const noexcept {
+    requantize_params p;
+    p.multiplier = &by_count[count];
+    p.zero_point = out.zero_point;
+    p.min = lo;
+    p.max = hi;
+    p.bits = 8;
+    p.is_signed = out.is_signed;
+    return p;
   }
 
   MIXQ_INLINE std::uint8_t finish(std::int32_t sum, std::size_t count) const noexcept {
@@ -174,21 +204,6 @@ inline void code_pool(const std::uint8_t* x, const tensor_shape& in, const pool_
       const std::size_t divisor = op.count_include_pad ? pool_window_size(w, in, yo, xo) : count;
       for (std::size_t i = 0; i < c; ++i) out[i] = avg->finish(sums[i], divisor);
     }
-  }
-}
-
-/// Global average pooling of `images` images on codes.
-inline void code_global_pool(const std::uint8_t* x, const tensor_shape& in, const average_params& avg,
-                             std::uint8_t* y, std::size_t first_image, std::size_t end_image,
-                             std::int32_t* sums) noexcept {
-  const std::size_t pixels = in.height * in.width, c = in.channels;
-  for (std::size_t img = first_image; img < end_image; ++img) {
-    std::fill(sums, sums + c, 0);
-    const std::uint8_t* src = x + img * pixels * c;
-    for (std::size_t p = 0; p < pixels; ++p, src += c) {
-      for (std::size_t i = 0; i < c; ++i) sums[i] += lane_code(src[i], avg.in.is_signed) - avg.in.zero_point;
-    }
-    for (std::size_t i = 0; i < c; ++i) y[img * c + i] = avg.finish(sums[i], pixels);
   }
 }
 

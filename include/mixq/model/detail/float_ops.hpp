@@ -29,11 +29,11 @@ struct float_panel {
 /// Packs an N x K matrix whose entry (n, k) is weight(n, k).
 template <class Arch, class WeightOf>
 float_panel pack_float_panel(std::size_t n, std::size_t k, WeightOf&& weight) {
-  constexpr std::size_t block = 2 * xsimd::batch<float, Arch>::size;
+  constexpr std::size_t V = xsimd::batch<float, Arch>::size;
   float_panel p;
   p.k = k;
   p.n = n;
-  p.padded_n = (n + block - 1) / block * block;
+  p.padded_n = (n + V - 1) / V * V;
   p.data.assign(k * p.padded_n, 0.0f);
   for (std::size_t r = 0; r < n; ++r) {
     for (std::size_t c = 0; c < k; ++c) p.data[c * p.padded_n + r] = weight(r, c);
@@ -41,44 +41,47 @@ float_panel pack_float_panel(std::size_t n, std::size_t k, WeightOf&& weight) {
   return p;
 }
 
-// R rows x two vectors of output columns [j, j + 2V), accumulated over K.
-template <class Arch, std::size_t R>
+// R rows x NV vectors of output columns from j, accumulated over K: R * NV
+// independent sums in registers.
+template <class Arch, std::size_t R, std::size_t NV>
 MIXQ_INLINE void float_gemm_block(const float* a, std::size_t lda, const float_panel& b, std::size_t j,
                                   const float* bias, float* c, std::size_t ldc, std::size_t width, float lo,
                                   float hi) noexcept {
   using batch = xsimd::batch<float, Arch>;
   constexpr std::size_t V = batch::size;
-  batch acc[R][2];
-  const batch b0 = bias ? batch::load_unaligned(bias + j) : batch(0.0f);
-  const batch b1 = bias ? batch::load_unaligned(bias + j + V) : batch(0.0f);
-  for (std::size_t r = 0; r < R; ++r) {
-    acc[r][0] = b0;
-    acc[r][1] = b1;
+  batch acc[R][NV];
+  for (std::size_t v = 0; v < NV; ++v) {
+    const batch b0 = bias ? batch::load_unaligned(bias + j + v * V) : batch(0.0f);
+    for (std::size_t r = 0; r < R; ++r) acc[r][v] = b0;
   }
   const float* w = b.data.data() + j;
   for (std::size_t kk = 0; kk < b.k; ++kk, w += b.padded_n) {
-    const batch w0 = batch::load_unaligned(w);
-    const batch w1 = batch::load_unaligned(w + V);
+    batch wv[NV];
+    for (std::size_t v = 0; v < NV; ++v) wv[v] = batch::load_unaligned(w + v * V);
     for (std::size_t r = 0; r < R; ++r) {
       const batch x(a[r * lda + kk]);
-      acc[r][0] = xsimd::fma(x, w0, acc[r][0]);
-      acc[r][1] = xsimd::fma(x, w1, acc[r][1]);
+      for (std::size_t v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(x, wv[v], acc[r][v]);
     }
   }
   const batch vlo(lo), vhi(hi);
   for (std::size_t r = 0; r < R; ++r) {
-    const batch y0 = xsimd::min(xsimd::max(acc[r][0], vlo), vhi);
-    const batch y1 = xsimd::min(xsimd::max(acc[r][1], vlo), vhi);
     float* out = c + r * ldc + j;
-    if (width >= 2 * V) {
-      y0.store_unaligned(out);
-      y1.store_unaligned(out + V);
-    } else {
-      alignas(64) float tmp[2 * V];
-      y0.store_aligned(tmp);
-      y1.store_aligned(tmp + V);
-      std::memcpy(out, tmp, width * sizeof(float));
-    }
+    alignas(64) float tmp[NV * V];
+    for (std::size_t v = 0; v < NV; ++v) xsimd::min(xsimd::max(acc[r][v], vlo), vhi).store_aligned(tmp + v * V);
+    std::memcpy(out, tmp, width * sizeof(float));
+  }
+}
+
+template <class Arch, std::size_t R, std::size_t NV>
+MIXQ_INLINE void float_gemm_columns(const float* a, std::size_t lda, std::size_t rows, const float_panel& b,
+                                    std::size_t j, std::size_t width, const float* bias, float* c, std::size_t ldc,
+                                    fused_clamp clamp) noexcept {
+  std::size_t m = 0;
+  for (; m + R <= rows; m += R) {
+    float_gemm_block<Arch, R, NV>(a + m * lda, lda, b, j, bias, c + m * ldc, ldc, width, clamp.lo, clamp.hi);
+  }
+  for (; m < rows; ++m) {
+    float_gemm_block<Arch, 1, NV>(a + m * lda, lda, b, j, bias, c + m * ldc, ldc, width, clamp.lo, clamp.hi);
   }
 }
 
@@ -88,15 +91,12 @@ template <class Arch>
 void float_gemm(const float* a, std::size_t lda, std::size_t rows, const float_panel& b, const float* bias, float* c,
                 std::size_t ldc, fused_clamp clamp) noexcept {
   constexpr std::size_t V = xsimd::batch<float, Arch>::size;
-  constexpr std::size_t R = 4;
-  for (std::size_t j = 0; j < b.n; j += 2 * V) {
-    const std::size_t width = std::min(2 * V, b.n - j);
-    std::size_t m = 0;
-    for (; m + R <= rows; m += R) {
-      float_gemm_block<Arch, R>(a + m * lda, lda, b, j, bias, c + m * ldc, ldc, width, clamp.lo, clamp.hi);
-    }
-    for (; m < rows; ++m) float_gemm_block<Arch, 1>(a + m * lda, lda, b, j, bias, c + m * ldc, ldc, width, clamp.lo, clamp.hi);
+  std::size_t j = 0;
+  // Two vectors of columns by four rows where the columns allow, one vector by eight rows at the edge.
+  for (; j + 2 * V <= b.padded_n; j += 2 * V) {
+    float_gemm_columns<Arch, 4, 2>(a, lda, rows, b, j, std::min(2 * V, b.n - j), bias, c, ldc, clamp);
   }
+  if (j < b.padded_n) float_gemm_columns<Arch, 8, 1>(a, lda, rows, b, j, b.n - j, bias, c, ldc, clamp);
 }
 
 /// Writes the patches of output pixels [first, first + count) of image `n0`

@@ -281,7 +281,14 @@ void basic_model<Backend>::execute(const detail::code_step& st, std::size_t n) {
         if constexpr (std::is_same_v<T, add_op>) {
           const std::uint8_t* x2 = code_buffers_[st.from[1]].data();
           const std::size_t count = n * in.elements();
-          for (std::size_t i = 0; i < count; ++i) y[i] = st.add(x[i], x2[i]);
+          const requantize_params rq = st.add.output();
+          constexpr std::size_t chunk = 1024;
+          alignas(64) std::int32_t sums[chunk];
+          for (std::size_t i = 0; i < count; i += chunk) {
+            const std::size_t m = std::min(chunk, count - i);
+            for (std::size_t k = 0; k < m; ++k) sums[k] = st.add.a_term[x[i + k]] + st.add.b_term[x2[i + k]];
+            Backend::requantize(sums, m, rq, y + i);
+          }
         } else if constexpr (std::is_same_v<T, concat_op>) {
           const std::size_t c_out = out_shape.channels;
           std::size_t offset = 0;
@@ -304,8 +311,19 @@ void basic_model<Backend>::execute(const detail::code_step& st, std::size_t n) {
             detail::code_pool(x, in, op, is_signed, &st.average, y, b, e, sums.data());
           }, 16);
         } else if constexpr (std::is_same_v<T, global_pool_op>) {
-          auto& sums = detail::thread_scratch<std::int32_t>(in.channels);
-          detail::code_global_pool(x, in, st.average, y, 0, n, sums.data());
+          const std::size_t pixels = in.height * in.width, c = in.channels;
+          const bool is_signed = st.average.in.is_signed;
+          const std::int32_t zp = st.average.in.zero_point;
+          auto& sums = detail::thread_scratch<std::int32_t>(c);
+          const requantize_params rq = st.average.output(pixels);
+          for (std::size_t img = 0; img < n; ++img) {
+            std::fill_n(sums.begin(), c, -zp * static_cast<std::int32_t>(pixels));
+            const std::uint8_t* src = x + img * pixels * c;
+            for (std::size_t p = 0; p < pixels; ++p, src += c) {
+              for (std::size_t i = 0; i < c; ++i) sums[i] += detail::lane_code(src[i], is_signed);
+            }
+            Backend::requantize(sums.data(), c, rq, y + img * c);
+          }
         } else if constexpr (std::is_same_v<T, flatten_op>) {
           detail::flatten_chw(x, in, n, y);
         } else if constexpr (std::is_same_v<T, clamp_op>) {
