@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   g++ clang cmake ninja-build
   libxtensor-dev libxsimd-dev xtl-dev libboost-dev libfmt-dev
-  catch2 libbenchmark-dev nlohmann-json3-dev
+  catch2 libbenchmark-dev nlohmann-json3-dev zlib1g-dev
   g++-aarch64-linux-gnu qemu-user
 )
 for arg in "$@"; do
