@@ -1,12 +1,15 @@
-// io/idx.hpp: the reader against files made byte by byte here (IDX headers
-// written by hand, gzip through zlib's deflate). Every error names the file,
-// what it found and what it expected.
+// io/idx.hpp, io/npy.hpp: the readers against files made two
+// independent ways: byte by byte here (IDX and npy headers written by hand,
+// gzip through zlib's deflate) and by NumPy's np.save and Python's gzip module
+// (data/gen.py, committed output). Every error names the file, what it found
+// and what it expected.
 #include <bit>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -16,6 +19,7 @@
 #include <zlib.h>
 
 #include <mixq/io/idx.hpp>
+#include <mixq/io/npy.hpp>
 
 namespace {
 using namespace mixq::io;
@@ -23,6 +27,8 @@ using Catch::Contains;
 using bytes = std::vector<unsigned char>;
 namespace fs = std::filesystem;
 
+const std::string data_dir = MIXQ_TEST_IO_DATA;
+constexpr float flt_max = std::numeric_limits<float>::max();
 constexpr float inf_f = std::numeric_limits<float>::infinity();
 
 // A fresh folder under the system's temporary directory, removed with its
@@ -52,6 +58,11 @@ public:
 private:
   fs::path path_;
 };
+
+bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 bytes operator+(bytes a, const bytes& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -83,6 +94,34 @@ bytes gzip(const bytes& in) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
+}
+
+/// An npy file: magic, version, header length (little-endian), the header
+/// text as given (no padding: the readers must not need it), the payload.
+bytes npy_file(const std::string& header, const bytes& payload, unsigned char major = 1) {
+  bytes out = {0x93, 'N', 'U', 'M', 'P', 'Y', major, 0};
+  const auto n = static_cast<std::uint32_t>(header.size());
+  out.push_back(static_cast<unsigned char>(n));
+  out.push_back(static_cast<unsigned char>(n >> 8));
+  if (major > 1) {
+    out.push_back(static_cast<unsigned char>(n >> 16));
+    out.push_back(static_cast<unsigned char>(n >> 24));
+  }
+  out.insert(out.end(), header.begin(), header.end());
+  return out + payload;
+}
+
+bytes floats_le(std::initializer_list<float> values) {
+  bytes out;
+  for (float v : values) {
+    const auto u = std::bit_cast<std::uint32_t>(v);
+    for (int s = 0; s < 32; s += 8) out.push_back(static_cast<unsigned char>(u >> s));
+  }
+  return out;
+}
+
+std::string f4_header(const std::string& shape) {
+  return "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }\n";
 }
 
 template <class T>
@@ -147,6 +186,11 @@ TEST_CASE("idx: every element type, big-endian", "[io][idx]") {
   CHECK(values_of<double>(f64) == std::vector<double>{1.5, 0x1p200});
   CHECK(to_float_array(f64).data == std::vector<float>{1.5f, inf_f});
   CHECK_THROWS_WITH(to_label_array(f64), Contains("type = double is invalid"));
+
+  // Written by Python's struct + gzip modules.
+  const idx_array fixture = read_idx(data_dir + "/idx/i4_2x2.idx.gz");
+  CHECK(fixture.shape == shape_t{2, 2});
+  CHECK(values_of<std::int32_t>(fixture) == std::vector<std::int32_t>{-2, 16909060, 0, 2147483647});
 }
 
 TEST_CASE("idx: a header that is not one", "[io][idx][errors]") {
@@ -281,4 +325,208 @@ TEST_CASE("idx: corrupt and truncated gzip streams", "[io][idx][errors]") {
   // Garbage after the gzip stream.
   CHECK_THROWS_WITH(read_idx(dir.write("garbage.gz", packed + bytes{'x', 'y'})),
                     Contains("bytes that are not gzip data follow the end of the gzip stream"));
+}
+
+// ---------------------------------------------------------------- npy
+
+TEST_CASE("npy: files written by np.save, every dtype and version", "[io][npy]") {
+  const std::string npy = data_dir + "/npy/";
+  const float_array a = read_npy_floats(npy + "f32_2x3.npy");
+  CHECK(a.shape == shape_t{2, 3});
+  CHECK(a.data == std::vector<float>{-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f});
+  CHECK(read_npy_floats(npy + "f32_5.npy").data == std::vector<float>{0.25f, -3.0f, 1e-3f, 7.5f, 65504.0f});
+  CHECK(read_npy_floats(npy + "f32_be.npy").data == std::vector<float>{1.5f, -2.25f, 3e38f});
+  // float64 rounds to nearest float: 0.1, -1e300 -> -inf, 1e-50 -> 0, FLT_MAX + 2^102 -> FLT_MAX (as astype gives).
+  const float_array f64 = read_npy_floats(npy + "f64_2x2.npy");
+  CHECK(f64.shape == shape_t{2, 2});
+  CHECK(f64.data == std::vector<float>{0.1f, -inf_f, 0.0f, flt_max});
+  CHECK(read_npy_floats(npy + "f64_be.npy").data == std::vector<float>{-0.5f, 1e10f});
+  CHECK(read_npy_floats(npy + "u8_4.npy").data == std::vector<float>{0.0f, 1.0f, 128.0f, 255.0f});
+  CHECK(read_npy_floats(npy + "i4_labels.npy").data == std::vector<float>{5.0f, 2.0f, -4.0f});
+  CHECK(read_npy_floats(npy + "v2_f32.npy").data == std::vector<float>{1.0f, 2.0f});
+  const float_array v3 = read_npy_floats(npy + "v3_f32.npy");
+  CHECK(v3.shape == shape_t{2, 1});
+  CHECK(v3.data == std::vector<float>{3.0f, 4.0f});
+
+  CHECK(read_npy_labels(npy + "i8_labels.npy").data == std::vector<std::int64_t>{9, 0, 3, -1});
+  CHECK(read_npy_labels(npy + "i8_be_labels.npy").data == std::vector<std::int64_t>{9, -7, std::int64_t{1} << 40});
+  CHECK(read_npy_labels(npy + "i4_labels.npy").data == std::vector<std::int64_t>{5, 2, -4});
+  CHECK(read_npy_labels(npy + "u8_4.npy").data == std::vector<std::int64_t>{0, 1, 128, 255});
+
+  const std::string fortran = npy + "fortran_2x3.npy";
+  CHECK_THROWS_WITH(read_npy_floats(fortran),
+                    Contains("mixq::io::read_npy_floats: " + fortran + ": fortran_order = True is invalid; expected "
+                             "False (C order"));
+  const std::string big = npy + "u8_big.npy";
+  CHECK_THROWS_WITH(read_npy_labels(big), Contains("mixq::io::read_npy_labels: " + big) &&
+                                              Contains("value[1] = 9223372036854775808 is invalid; expected at most "
+                                                       "2^63 - 1"));
+  CHECK_THROWS_WITH(read_npy_labels(npy + "f32_5.npy"),
+                    Contains("dtype = '<f4' is invalid; expected an integer dtype for labels"));
+  CHECK_THROWS_WITH(read_npy_labels(npy + "v3_f32.npy"), Contains("dtype = '<f4' is invalid"));
+  CHECK_THROWS_WITH(read_npy_floats(npy + "f32_scalar.npy"), Contains("rank = 0 is invalid; expected 1 to 8"));
+}
+
+TEST_CASE("npy: write_npy writes the bytes np.save writes", "[io][npy]") {
+  scratch_dir dir;
+  const std::string npy = data_dir + "/npy/";
+  const auto same_as_numpy = [&](const float_array& a, const std::string& fixture) {
+    INFO(fixture);
+    const std::string out = dir.path("out.npy");
+    write_npy(out, a);
+    CHECK(read_file(out) == read_file(npy + fixture));
+  };
+  same_as_numpy({{2, 3}, {-1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f}}, "f32_2x3.npy");
+  same_as_numpy({{5}, {0.25f, -3.0f, 1e-3f, 7.5f, 65504.0f}}, "f32_5.npy");  // (5,): a one-tuple
+  same_as_numpy({{}, {2.5f}}, "f32_scalar.npy");                              // (): no room left for growth
+  // A header that ends on a 64-byte boundary: numpy pads with 64 spaces.
+  same_as_numpy({{0, 1, 1, 1, 10, 10000, 10000, 10000, 10000}, {}}, "f32_aligned.npy");
+  CHECK(read_npy_floats(npy + "f32_aligned.npy", {.max_rank = 9}).shape ==
+        shape_t{0, 1, 1, 1, 10, 10000, 10000, 10000, 10000});
+
+  // Round trip, including the values that are easy to mangle.
+  const float_array odd{{3, 1, 2}, {0.0f, -0.0f, inf_f, -inf_f, flt_max, std::numeric_limits<float>::denorm_min()}};
+  write_npy(dir.path("odd.npy"), odd);
+  const float_array back = read_npy_floats(dir.path("odd.npy"));
+  CHECK(back.shape == odd.shape);
+  CHECK(std::memcmp(back.data.data(), odd.data.data(), odd.data.size() * sizeof(float)) == 0);
+
+  const std::string out = dir.path("bad.npy");
+  CHECK_THROWS_WITH(write_npy(out, {{2, 3}, {1.0f, 2.0f}}),
+                    Contains("mixq::io::write_npy: " + out + ": data.size() = 2 is invalid; expected the 6 elements "
+                             "of shape [2, 3]"));
+  const std::string nowhere = dir.path("no-such-folder/x.npy");
+  CHECK_THROWS_WITH(write_npy(nowhere, {{1}, {1.0f}}),
+                    Contains(nowhere + ": cannot create the file (No such file or directory)"));
+}
+
+TEST_CASE("npy: headers as other writers may spell them", "[io][npy]") {
+  scratch_dir dir;
+  const bytes two = floats_le({1.0f, -2.0f});
+  // Key order, quotes, spacing, no trailing comma, no padding, Python 2 longs.
+  for (const std::string& header :
+       {std::string("{'shape': (2,), 'fortran_order': False, 'descr': '<f4'}"),
+        std::string("{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(2,)}"),
+        std::string("  {'descr': '<f4', 'fortran_order': False, 'shape': (2L,), }   \n"),
+        std::string("{'descr': '<f4',\n 'fortran_order': False,\n 'shape': ( 2 , ) ,\n}")}) {
+    INFO(header);
+    const float_array a = read_npy_floats(dir.write("h.npy", npy_file(header, two)));
+    CHECK(a.shape == shape_t{2});
+    CHECK(a.data == std::vector<float>{1.0f, -2.0f});
+  }
+  CHECK(read_npy_floats(dir.write("v2.npy", npy_file(f4_header("(1, 2)"), two, 2))).shape == shape_t{1, 2});
+  // One-byte types: '|' is numpy's mark, '<' and '>' mean the same.
+  for (const char* descr : {"|u1", "<u1", ">u1"}) {
+    const std::string h = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (2,), }";
+    CHECK(read_npy_labels(dir.write("u1.npy", npy_file(h, {7, 200}))).data == std::vector<std::int64_t>{7, 200});
+  }
+  CHECK(read_npy_labels(dir.write("i1.npy", npy_file("{'descr': '|i1', 'fortran_order': False, 'shape': (2,), }",
+                                                     {0xff, 5})))
+            .data == std::vector<std::int64_t>{-1, 5});
+  CHECK(read_npy_labels(dir.write("u2.npy", npy_file("{'descr': '>u2', 'fortran_order': False, 'shape': (1,), }",
+                                                     {0xff, 0xfe})))
+            .data == std::vector<std::int64_t>{65534});
+  // An .npy file gzip-compressed reads too: the readers share one byte source.
+  CHECK(read_npy_floats(dir.write("gz.npy", gzip(npy_file(f4_header("(2,)"), two)))).data ==
+        std::vector<float>{1.0f, -2.0f});
+}
+
+TEST_CASE("npy: malformed files", "[io][npy][errors]") {
+  scratch_dir dir;
+  const bytes two = floats_le({1.0f, -2.0f});
+  const auto header_error = [&](const std::string& header, const bytes& payload = {}) {
+    const std::string path = dir.write("h.npy", npy_file(header, payload));
+    try {
+      (void)read_npy_floats(path);
+    } catch (const mixq::error& e) {
+      const std::string what = e.what();
+      CHECK_THAT(what, Contains("mixq::io::read_npy_floats: " + path + ": "));
+      return what;
+    }
+    FAIL("no error for header " << header);
+    return std::string();
+  };
+
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("magic.npy", {0x93, 'N', 'U', 'M', 'P', 'X', 1, 0, 0, 0})),
+                    Contains("npy magic = 93 4e 55 4d 50 58 is invalid; expected 93 4e 55 4d 50 59 (\\x93NUMPY)"));
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("v4.npy", npy_file(f4_header("(2,)"), two, 4))),
+                    Contains("npy format version = 4.0 is invalid; expected 1.0, 2.0 or 3.0"));
+  bytes v11 = npy_file(f4_header("(2,)"), two);
+  v11[7] = 1;
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("v11.npy", v11)), Contains("npy format version = 1.1 is invalid"));
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("short.npy", {0x93, 'N', 'U', 'M'})),
+                    Contains("the file ends after 4 of the 8 bytes of the npy magic and version"));
+  // A 2.0 header length of 4 GiB is refused before it is allocated.
+  const bytes long_header = {0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0, 0xff, 0xff, 0xff, 0xff};
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("long.npy", long_header)),
+                    Contains("npy header length = 4294967295 is invalid; expected at most 65536 bytes"));
+  bytes cut = npy_file(f4_header("(2,)"), {});
+  cut.resize(30);
+  CHECK_THROWS_WITH(read_npy_floats(dir.write("cut.npy", cut)),
+                    Contains("the file ends after 20 of the") && Contains("bytes of the npy header"));
+
+  // The dict literal.
+  CHECK_THAT(header_error("[1, 2]"), Contains("npy header = [1, 2] is invalid at character 0: expected '{' opening "
+                                              "the dict; expected a dict literal such as {'descr': '<f4', "
+                                              "'fortran_order': False, 'shape': (2, 3), }"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), "),
+             Contains("expected a key string"));
+  CHECK_THAT(header_error("{'descr': '<f4' 'fortran_order': False}"), Contains("expected ',' or '}' after a value"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} x"),
+             Contains("text follows the closing '}'"));
+  CHECK_THAT(header_error("{'descr': '<f4, 'fortran_order': False, 'shape': (2,)}"), Contains("at character"));
+  CHECK_THAT(header_error("{'descr': '<f4"), Contains("a string is not closed"));
+  CHECK_THAT(header_error("{'descr': '<\\x66\\x34', 'fortran_order': False, 'shape': (2,)}"),
+             Contains("a string holds a backslash"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,)}"),
+             Contains("expected True or False for 'fortran_order'"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': False}"),
+             Contains("it has no 'shape' key; expected the keys 'descr', 'fortran_order' and 'shape'"));
+  CHECK_THAT(header_error("{'fortran_order': False, 'shape': (2,)}"), Contains("it has no 'descr' key"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'shape': (2,)}"), Contains("it has no 'fortran_order' key"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}"),
+             Contains("the key 'extra' is not one of 'descr', 'fortran_order', 'shape'"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}"),
+             Contains("the key 'descr' appears twice"));
+  // Bytes that are not text are quoted, not copied into the message.
+  CHECK_THAT(header_error(std::string("{\x01\xff") + "}"), Contains("npy header = {\\x01\\xff} is invalid"));
+
+  // The shape.
+  CHECK_THAT(header_error(f4_header("(2)")), Contains("'shape' is (n), an integer, not a tuple; expected (n,)"));
+  CHECK_THAT(header_error(f4_header("[2]")), Contains("expected a tuple such as (2, 3) for 'shape'"));
+  CHECK_THAT(header_error(f4_header("(2, -3)")), Contains("a dimension is negative; expected dimensions >= 0"));
+  CHECK_THAT(header_error(f4_header("(2, x)")), Contains("expected a dimension (a non-negative integer)"));
+  CHECK_THAT(header_error(f4_header("(2 3)")), Contains("expected ',' or ')' in the shape tuple"));
+  CHECK_THAT(header_error(f4_header("(18446744073709551616,)")), Contains("a dimension does not fit in size_t"));
+  CHECK_THAT(header_error(f4_header("()")), Contains("rank = 0 is invalid; expected 1 to 8 dimensions"));
+  CHECK_THAT(header_error(f4_header("(1, 1, 1, 1, 1, 1, 1, 1, 1)")), Contains("rank = 9 is invalid"));
+  CHECK_THAT(header_error(f4_header("(4294967296, 4294967296)")),
+             Contains("shape = [4294967296, 4294967296] is invalid: its size in bytes overflows size_t"));
+  CHECK_THAT(header_error(f4_header("(3000000000,)")),
+             Contains("element count = 3000000000 is invalid (all of shape [3000000000] of '<f4'); expected at "
+                      "most 2147483648 (read_limits::max_elements)"));
+
+  // The dtype and the order.
+  for (const char* descr : {"<c8", "<f2", "|f4", "=f4", "<U3", "<i16", "<b1", "O", "<M8[s]"}) {
+    CHECK_THAT(header_error(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (2,), }"),
+               Contains(std::string("dtype = '") + descr + "' is invalid; expected one of '<f4', '>f4'"));
+  }
+  CHECK_THAT(header_error("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }"),
+             Contains("expected a dtype string such as '<f4'"));
+  CHECK_THAT(header_error("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }"),
+             Contains("fortran_order = True is invalid"));
+
+  // The data.
+  const std::string truncated = dir.write("truncated.npy", npy_file(f4_header("(3,)"), two));
+  CHECK_THROWS_WITH(read_npy_floats(truncated),
+                    Contains(truncated) && Contains("the file is truncated: it holds 8 data bytes after the") &&
+                        Contains("expected 12 for shape [3] of '<f4'"));
+  const std::string trailing = dir.write("trailing.npy", npy_file(f4_header("(1,)"), two));
+  CHECK_THROWS_WITH(read_npy_floats(trailing),
+                    Contains(trailing) && Contains("4 bytes follow the data; expected the file to end after shape [1] "
+                                                   "of '<f4'"));
+  const std::string rank2 =
+      dir.write("labels2.npy", npy_file("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }", bytes(8, 0)));
+  CHECK_THROWS_WITH(read_npy_labels(rank2),
+                    Contains(rank2) && Contains("shape = [1, 1] is invalid; expected rank 1 (one label per entry)"));
 }
