@@ -369,7 +369,9 @@ inline void write_npy(const std::string& path, const float_array& a) {
   bool ok = std::fwrite(preamble, 1, sizeof preamble, file.get()) == sizeof preamble &&
             std::fwrite(header.data(), 1, header.size(), file.get()) == header.size();
   if constexpr (std::endian::native == std::endian::little) {
-    ok = ok && std::fwrite(a.data.data(), sizeof(float), a.data.size(), file.get()) == a.data.size();
+    // An empty vector's data() may be null, which fwrite must not be given.
+    ok = ok && (a.data.empty() ||
+                std::fwrite(a.data.data(), sizeof(float), a.data.size(), file.get()) == a.data.size());
   } else {
     for (std::size_t i = 0; ok && i < a.data.size(); ++i) {
       auto bits = std::bit_cast<std::uint32_t>(a.data[i]);
