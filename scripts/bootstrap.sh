@@ -3,15 +3,17 @@
 # need; idempotent: installs only what is missing and runs `apt-get update`
 # only then. Works as root or through sudo.
 #
-#   scripts/bootstrap.sh            compilers, CMake, Ninja, the libraries, the aarch64 cross toolchain + qemu
+#   scripts/bootstrap.sh            compilers, CMake, Ninja, the libraries, the aarch64 cross toolchain + qemu,
+#                                   Fashion-MNIST (load_dataset's test on real files)
 #   scripts/bootstrap.sh --bench    also the peers the benchmarks compare against
-#   scripts/bootstrap.sh --golden   also PyTorch, to regenerate tests/golden
+#   scripts/bootstrap.sh --golden   also PyTorch and NumPy, to regenerate tests/golden and tests/unit/io/data
 set -euo pipefail
 
 packages=(
   g++ clang cmake ninja-build
   libxtensor-dev libxsimd-dev xtl-dev libboost-dev libfmt-dev
-  catch2 libbenchmark-dev nlohmann-json3-dev
+  catch2 libbenchmark-dev nlohmann-json3-dev zlib1g-dev
+  dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user
 )
 for arg in "$@"; do
