@@ -65,7 +65,7 @@ inline std::optional<precision> parse_precision(std::string_view text) {
 /// One precision for every layer, except those named.
 struct precision_plan {
   precision all = {8, 8};
-  std::vector<std::pair<std::string, precision>> layers;  ///< by layer name; later entries win
+  std::vector<std::pair<std::string, precision>> layers = {};  ///< by layer name; later entries win
 
   /// The precision of the layer named `name`.
   precision of(std::string_view name) const {
