@@ -40,6 +40,7 @@
 #include <mixq/model/detail/steps.hpp>
 #include <mixq/model/detail/thread_pool.hpp>
 #include <mixq/model/graph.hpp>
+#include <mixq/model/network_interface.hpp>
 #include <mixq/model/precision.hpp>
 #include <mixq/storage/packed.hpp>
 
@@ -154,8 +155,10 @@ public:
     layer_cost c;
     c.macs = static_cast<double>(layer_macs(ly, net_->values()));
     c.bops = c.macs * p.w_bits * p.a_bits;
-    const double weight_bytes = is_float(p) ? 4.0 * m.n * m.k : static_cast<double>(m.n * packed_row_bytes(m.k, p.w_bits));
-    c.size_bytes = weight_bytes + 4.0 * m.n + (is_float(p) ? 0.0 : 4.0 * m.n);  // bias, scales
+    const auto n = static_cast<double>(m.n);
+    const double weight_bytes = is_float(p) ? 4.0 * n * static_cast<double>(m.k)
+                                            : n * static_cast<double>(packed_row_bytes(m.k, p.w_bits));
+    c.size_bytes = weight_bytes + 4.0 * n + (is_float(p) ? 0.0 : 4.0 * n);  // bias, scales
     return c;
   }
 
@@ -266,6 +269,17 @@ public:
     const std::size_t s = it->second.front();
     detail::dequantize_lanes(code_buffers_[s].data(), out.size(), slots_[s].params, out.data());
     return out;
+  }
+
+  /// Layer l's output (of layer_count()) from the last run, as floats.
+  std::vector<float> capture_layer(std::size_t l) const {
+    return capture(net_->layers()[net_->weighted_layers().at(l)].output);
+  }
+
+  /// The plan layer (of layer_count()) that network layer i is, or layer_count() for a layer without weights.
+  std::size_t weighted_index(std::size_t i) const {
+    const std::size_t w = weighted_of_.at(i);
+    return w == no_layer ? layer_count() : w;
   }
 
   /// The parameters the codes of value v have under the current plan, if v is held as codes.
@@ -389,6 +403,7 @@ private:
 
 /// The network on the best kernels this build allows.
 using model = basic_model<kernel_backend<default_arch>>;
+static_assert(QuantizableNetwork<model>);
 /// The network on the scalar twins of the kernels: the oracle of tests.
 using reference_model = basic_model<reference_backend>;
 

@@ -12,7 +12,7 @@
 #include <limits>
 #include <vector>
 
-#include <mixq/kernels/simd.hpp>
+#include <mixq/kernels/arch.hpp>
 #include <mixq/model/graph.hpp>
 
 namespace mixq::detail {
