@@ -20,7 +20,7 @@
 #include <mixq/calibration/kernels.hpp>
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/scheme.hpp>
 

@@ -42,7 +42,7 @@
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/range_rule.hpp>
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>

@@ -13,7 +13,7 @@
 #include <utility>
 
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 
 namespace mixq::detail {
 

@@ -32,7 +32,7 @@
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
 #include <mixq/io/format.hpp>
-#include <mixq/tensor/quantize.hpp>
+#include <mixq/core/quantize_rule.hpp>
 
 namespace mixq {
 
@@ -70,7 +70,7 @@ quantization_error measure_quantization_error(const xt::xexpression<E>& x, const
     const std::size_t c = is_per_channel(S) ? b.channel_of(i) : 0;
     const float scale = scale_of(p, c);
     const std::int32_t zp = zero_point_of(p, c);
-    const float y = dequantize_value(quantize_value<S>(v[i], 1.0f / scale, zp), scale, zp);
+    const float y = dequantize_code(quantize_code<S>(v[i], 1.0f / scale, zp), scale, zp);
     const double d = static_cast<double>(v[i]) - static_cast<double>(y);
     e.signal += static_cast<double>(v[i]) * static_cast<double>(v[i]);
     e.noise += d * d;

@@ -468,7 +468,7 @@ TEST_CASE("property: min-max parameters cover the data", "[calibration][property
     minmax_observer<S> o;
     o.observe(x);
     const qparams<S> p = o.qparams();
-    const auto back = dequantize(quantize(x, p));
+    const auto back = mixq::reference::dequantize(mixq::reference::quantize(x, p));
     // Every value is within half a step of its code: nothing is clipped.
     detail::float_batch b(x, S.axis);
     for (std::size_t i = 0; i < x.size(); ++i) {
@@ -1080,7 +1080,7 @@ TEST_CASE("report: SQNR of each observer and the best one", "[calibration][repor
     INFO(e.observer);
     CHECK(e.observer == names[i]);
     // SQNR from the reference quantize / dequantize of the whole tensor.
-    const auto back = dequantize(quantize(w, e.params));
+    const auto back = mixq::reference::dequantize(mixq::reference::quantize(w, e.params));
     double signal = 0, err = 0;
     for (std::size_t k = 0; k < w.size(); ++k) {
       signal += double(w.data()[k]) * w.data()[k];
