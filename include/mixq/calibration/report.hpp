@@ -56,16 +56,16 @@ struct quantization_error {
 template <scheme S, class E>
   requires ValidScheme<S>
 quantization_error measure_quantization_error(const xt::xexpression<E>& x, const qparams<S>& p) {
-  constexpr std::string_view who = "mixq::measure_quantization_error";
-  validate(p, who);
-  const detail::float_batch b = detail::make_batch<S>(x, who);
-  validate_channels(p, b.channels(), who);
+  constexpr std::string_view where = "mixq::measure_quantization_error";
+  validate(p, where);
+  const detail::float_batch b = detail::make_batch<S>(x, where);
+  validate_channels(p, b.channels(), where);
   quantization_error e;
   e.size = b.size();
   const float* v = b.values();
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (!std::isfinite(v[i])) {
-      MIXQ_THROW(error, "{}: x[flat index {}] = {} is not finite; expected finite values", who, i, v[i]);
+      MIXQ_THROW(error, "{}: x[flat index {}] = {} is not finite; expected finite values", where, i, v[i]);
     }
     const std::size_t c = is_per_channel(S) ? b.channel_of(i) : 0;
     const float scale = scale_of(p, c);

@@ -244,7 +244,7 @@ TEST_CASE("kernels: SIMD min/max and histogram equal their scalar twins", "[cali
         const float poison[] = {nan_f, inf_f, -inf_f};
         x[std::uniform_int_distribution<std::size_t>(0, n - 1)(rng)] = poison[bad - 1];
       }
-      const detail::span_range ref = detail::reference::minmax_span(x.data(), n);
+      const detail::span_range ref = mixq::reference::minmax_span(x.data(), n);
       const detail::span_range got = detail::minmax_span_kernel{}(arch{}, x.data(), n);
       REQUIRE(got.all_finite == ref.all_finite);
       if (ref.all_finite) {
@@ -256,7 +256,7 @@ TEST_CASE("kernels: SIMD min/max and histogram equal their scalar twins", "[cali
         if (n % length != 0 || (length > 40 && length != n)) continue;
         INFO("rows of " << length);
         std::vector<float> lo_ref(length, 1.0f), hi_ref(length, -1.0f), lo_got(lo_ref), hi_got(hi_ref);
-        const bool rows_ref = detail::reference::minmax_rows(x.data(), n / length, length, lo_ref.data(), hi_ref.data());
+        const bool rows_ref = mixq::reference::minmax_rows(x.data(), n / length, length, lo_ref.data(), hi_ref.data());
         const bool rows_got =
             detail::minmax_rows_kernel{}(arch{}, x.data(), n / length, length, lo_got.data(), hi_got.data());
         REQUIRE(rows_got == rows_ref);
@@ -272,7 +272,7 @@ TEST_CASE("kernels: SIMD min/max and histogram equal their scalar twins", "[cali
           const float top = magnitude ? std::max(-ref.lo, ref.hi) : ref.hi;
           const detail::bin_rule rule(base, top - base, bins);
           std::vector<std::uint32_t> want(bins, 0), got1(bins, 0), got4(4 * bins, 0);
-          detail::reference::histogram(x.data(), n, rule, magnitude, want.data());
+          mixq::reference::histogram(x.data(), n, rule, magnitude, want.data());
           detail::histogram_kernel{}(arch{}, x.data(), n, rule, magnitude, got1.data(), 1);
           detail::histogram_kernel{}(arch{}, x.data(), n, rule, magnitude, got4.data(), 4);
           for (std::uint32_t k = 0; k < bins; ++k) {
@@ -304,7 +304,7 @@ TEST_CASE("kernels: the bin rule is torch.histc's, at the edges and for huge ran
   std::vector<float> x = {-1e38f, 0.0f, 1e38f, 5e37f, -5e37f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f, 8.0f,
                           9.0f,   1e37f, 2e37f, 3e37f};
   std::vector<std::uint32_t> want(2048, 0), got(2048, 0);
-  detail::reference::histogram(x.data(), x.size(), wide, false, want.data());
+  mixq::reference::histogram(x.data(), x.size(), wide, false, want.data());
   detail::histogram_kernel{}(xsimd::default_arch{}, x.data(), x.size(), wide, false, got.data(), 1);
   CHECK(got == want);
   // Every bin edge of an awkward range and its float neighbours: where a
@@ -345,8 +345,8 @@ double integrate(const detail::quantizer_model& q, double a, double b, std::size
 
 TEST_CASE("error model: the closed-form integral of (x - Q(x))^2 equals numerical integration",
           "[calibration][model]") {
-  const detail::code_range int8 = detail::code_range_of<s::int8_asym>();
-  const detail::code_range bin = detail::code_range_of<s::binary>();
+  const detail::scheme_limits int8 = detail::scheme_limits_of<s::int8_asym>();
+  const detail::scheme_limits bin = detail::scheme_limits_of<s::binary>();
   struct interval {
     double a, b;
   };
@@ -552,7 +552,7 @@ TEST_CASE("property: pow2 scales are exact powers of two, at the best of the can
   mm.observe(y);
   const auto p = mm.qparams();
   const double lo = mm.min_values()[0], hi = mm.max_values()[0];
-  const detail::code_range r = detail::code_range_of<pt>();
+  const detail::scheme_limits r = detail::scheme_limits_of<pt>();
   auto model_error = [&](int e) {
     return integrate(detail::model_of(r, std::ldexp(1.0f, e), 0), lo, hi, 400000) / (hi - lo);
   };
@@ -702,7 +702,7 @@ TEST_CASE("mse: the search finds the optimum of a brute-force scan", "[calibrati
     mse_observer<S> o({.bins = 256});  // a coarse histogram keeps the scan cheap
     o.observe(x);
     const auto& h = o.histograms();
-    const detail::code_range r = detail::code_range_of<S>();
+    const detail::scheme_limits r = detail::scheme_limits_of<S>();
     auto model = [&](double a, double b) {
       const auto p = detail::real_params(r, static_cast<float>(a), static_cast<float>(b), "test", 0);
       return detail::histogram_squared_error(detail::model_of(r, p.scale, p.zero_point), h.counts(0), h.bins(),
