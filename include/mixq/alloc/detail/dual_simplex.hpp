@@ -74,7 +74,7 @@ public:
         if (swap == m) {
           // No extras: the banned key gives way to its class's cheapest allowed option.
           index best = options_;
-          for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+          for (index o = first_[c]; o < first_[c + 1]; ++o) {
             if (!banned[o] && (best == options_ || reduced_[o] < reduced_[best])) best = o;
           }
           if (best == options_) return infinity;
@@ -113,7 +113,7 @@ public:
       for (index c = 0; c < classes_; ++c) {
         const index key = key_[c];
         const double tk = pivot_row_[key], rk = reduced_[key];
-        for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+        for (index o = first_[c]; o < first_[c + 1]; ++o) {
           const double a = sign * (pivot_row_[o] - tk);
           if (a >= -pivot_tol || basic_[o] || banned[o]) continue;
           const double d = std::max(reduced_[o] - rk, 0.0);
@@ -211,7 +211,7 @@ public:
     const double at = std::min(weight(a, row), weight(b, row));
     left_bans.clear();
     right_bans.clear();
-    for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+    for (index o = first_[c]; o < first_[c + 1]; ++o) {
       if (banned[o]) continue;
       (weight(o, row) > at ? left_bans : right_bans).push_back(o);
     }
@@ -256,7 +256,7 @@ private:
       key_[c] = o;
       for (index r = 0; r < m; ++r) key_weight_[r] += weight(o, r) - weight(old, r);
       const index v = ++class_version_[c];
-      for (index q = model_->option_first[c]; q < model_->option_first[c + 1]; ++q) {
+      for (index q = first_[c]; q < first_[c + 1]; ++q) {
         if (q == o || banned[q]) continue;
         const double slope = sign * (pivot_row_[q] - pivot_row_[o]);
         if (!(slope < -pivot_tol)) continue;
@@ -282,14 +282,14 @@ private:
     double infeasibility = 0.0;
     for (index i = 0; i < m; ++i) infeasibility = std::max(infeasibility, abs(extra_value_[i]));
     const double target = std::max(ceiling, most_objective_) - dual;
-    const double far = 4.0 * (abs(target) + 1e-9 * (model_->objective_scale + 1.0)) / std::max(infeasibility, primal_tol);
+    const double far = 4.0 * (abs(target) + 1e-9 * (objective_scale_ + 1.0)) / std::max(infeasibility, primal_tol);
     ray_price_.resize(m, {});
     for (index r = 0; r < m; ++r) ray_price_[r] = std::max(0.0, price_[r] + far * sign * leaving_row_[r]);
-    double g = model_->decided_objective;
+    double g = decided_objective_;
     for (index r = 0; r < m; ++r) g -= ray_price_[r] * room_[r];
     for (index c = 0; c < classes_; ++c) {
       double least = infinity;
-      for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+      for (index o = first_[c]; o < first_[c + 1]; ++o) {
         if (banned[o]) continue;
         double v = objective_[o];
         for (index r = 0; r < m; ++r) v += ray_price_[r] * weight(o, r);

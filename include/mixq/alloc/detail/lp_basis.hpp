@@ -52,15 +52,18 @@ public:
     model_ = &model;
     classes_ = model.classes;
     rows_ = model.rows;
+    first_ = model.option_first;
+    decided_objective_ = model.decided_objective;
+    objective_scale_ = model.objective_scale;
     options_ = model.options();
     objective_.resize(options_, {});
     weight_.resize(options_ * rows_, {});
     room_.resize(rows_, {});
     class_of_.resize(options_, {});
-    most_objective_ = model_->decided_objective;
+    most_objective_ = decided_objective_;
     for (index c = 0; c < classes_; ++c) {
       double top = 0.0;
-      for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+      for (index o = first_[c]; o < first_[c + 1]; ++o) {
         class_of_[o] = c;
         objective_[o] = model_->value(o, 0);
         top = std::max(top, objective_[o]);
@@ -87,8 +90,8 @@ public:
   /// row's surplus is basic. Dual feasible by construction.
   constexpr void crash() {
     for (index c = 0; c < classes_; ++c) {
-      index best = model_->option_first[c];
-      for (index o = model_->option_first[c] + 1; o < model_->option_first[c + 1]; ++o) {
+      index best = first_[c];
+      for (index o = first_[c] + 1; o < first_[c + 1]; ++o) {
         if (objective_[o] < objective_[best] || (objective_[o] == objective_[best] && model_->preferred(o, best))) best = o;
       }
       key_[c] = best;
@@ -267,11 +270,11 @@ protected:
       for (index r = 0; r < rows_; ++r) axpy(std::max(price_[r], 0.0), r, pivot_row_);
       red = &pivot_row_;
     }
-    double g = model_->decided_objective;
+    double g = decided_objective_;
     for (index r = 0; r < rows_; ++r) g -= std::max(price_[r], 0.0) * room_[r];
     for (index c = 0; c < classes_; ++c) {
       double least = infinity;
-      for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+      for (index o = first_[c]; o < first_[c + 1]; ++o) {
         if (!banned[o] && (*red)[o] < least) least = (*red)[o];
       }
       g += least;
@@ -281,7 +284,7 @@ protected:
 
   /// The dual objective of the basis: no more than the Lagrangian bound.
   constexpr double dual_value() const {
-    double dual = model_->decided_objective;
+    double dual = decided_objective_;
     for (index r = 0; r < rows_; ++r) dual -= price_[r] * room_[r];
     for (index c = 0; c < classes_; ++c) dual += reduced_[key_[c]];
     return dual;
@@ -293,7 +296,7 @@ protected:
       double least = 0.0;
       for (index c = 0; c < classes_; ++c) {
         double lo = infinity;
-        for (index o = model_->option_first[c]; o < model_->option_first[c + 1]; ++o) {
+        for (index o = first_[c]; o < first_[c + 1]; ++o) {
           if (!banned[o]) lo = std::min(lo, weight(o, r));
         }
         least += lo;
@@ -327,9 +330,13 @@ protected:
     return true;
   }
 
+  // The shape of the model when prepared, kept here for the pivots' loops.
   const open_problem* model_ = nullptr;
-  index classes_ = 0;  ///< the model's open classes and rows when prepared
+  index classes_ = 0;
   index rows_ = 0;
+  std::vector<index> first_;        ///< per open class, its first option
+  double decided_objective_ = 0.0;  ///< objective of the decided classes
+  double objective_scale_ = 0.0;    ///< the largest objective any plan can have
 
   // The scaled model: rows divided by their norm, so that every row and the
   // fractions of options share one scale.
@@ -365,7 +372,7 @@ protected:
   constexpr double weight(index o, index r) const noexcept { return weight_[r * options_ + o]; }
   constexpr index surplus(index r) const noexcept { return options_ + r; }
   constexpr bool is_surplus(index var) const noexcept { return var >= options_; }
-  constexpr double dual_tol() const noexcept { return 1e-13 * (model_->objective_scale + 1e-300); }
+  constexpr double dual_tol() const noexcept { return 1e-13 * (objective_scale_ + 1e-300); }
 };
 
 }  // namespace mixq::alloc::detail
