@@ -32,16 +32,11 @@
 #include <mixq/calibration/report.hpp>
 #include <mixq/tensor/quantize.hpp>
 
-
 #include "golden/torch_observers.inc"
 
 namespace {
 using namespace mixq;
 namespace s = mixq::schemes;
-using Catch::Contains;
-using mixq::test::inf_f;
-using mixq::test::nan_f;
-
 using mixq::test::bits_of;
 
 // The schemes of the golden cases, by the names the generator uses.

@@ -35,13 +35,9 @@
 
 namespace {
 using namespace mixq;
-namespace s = mixq::schemes;
-using Catch::Contains;
 using mixq::test::inf_f;
 using mixq::test::nan_f;
-
 using mixq::test::bits_of;
-
 }  // namespace
 
 TEST_CASE("kernels: SIMD min/max and histogram equal their scalar twins", "[calibration][kernels]") {

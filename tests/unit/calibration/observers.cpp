@@ -41,8 +41,6 @@ namespace s = mixq::schemes;
 using Catch::Contains;
 using mixq::test::inf_f;
 using mixq::test::nan_f;
-
-using mixq::test::bits_of;
 using mixq::test::normal_tensor;
 }  // namespace
 

@@ -39,10 +39,6 @@ namespace {
 using namespace mixq;
 namespace s = mixq::schemes;
 using Catch::Contains;
-using mixq::test::inf_f;
-using mixq::test::nan_f;
-
-using mixq::test::bits_of;
 using mixq::test::heavy_tailed;
 using mixq::test::integrate;
 using mixq::test::normal_tensor;

@@ -37,12 +37,6 @@
 namespace {
 using namespace mixq;
 namespace s = mixq::schemes;
-using Catch::Contains;
-using mixq::test::inf_f;
-using mixq::test::nan_f;
-
-using mixq::test::bits_of;
-
 }  // namespace
 
 namespace {
