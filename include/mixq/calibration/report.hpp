@@ -50,8 +50,8 @@ struct quantization_error {
   double mean_squared_error() const noexcept { return size == 0 ? 0.0 : noise / static_cast<double>(size); }
 };
 
-/// The round-trip error of x under p, by the reference quantize rule
-/// (tensor/quantize.hpp). Throws for non-finite values, invalid parameters,
+/// The round-trip error of x under p, by the quantize rule of
+/// core/quantize_rule.hpp. Throws for non-finite values, invalid parameters,
 /// or a channel count that differs from x's extent along the axis.
 template <scheme S, class E>
   requires ValidScheme<S>
