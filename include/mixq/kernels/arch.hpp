@@ -67,13 +67,20 @@ template <class Arch>
 concept KernelArch = std::is_class_v<Arch> && path_compiled(kernel_path_of<Arch>);
 
 namespace detail {
-// The base of every kernel functor: the overload an Arch that is not
-// compiled in selects. It is deleted, so `requires` sees no kernel for
-// that Arch, and the compiler shows the line below, which says what to do.
+// The base of every kernel functor: the overloads an Arch that is not
+// compiled in selects. They are deleted, so `requires` sees no kernel for
+// that Arch, and the compiler shows their line, which says what to do.
+// Params, when given, are the kernel's descriptor parameters, so that a
+// call with braced descriptors reaches the message too (the trailing `...`
+// keeps the kernel's own overload from hiding this one).
+template <class... Params>
 struct kernel_functor {
   template <class Arch, class... Args>
     requires(!KernelArch<Arch>)
   void operator()(Arch, Args&&...) const = delete;  // mixq: this translation unit is not compiled for the instruction set of Arch: compile it with that set's flags (avx512vnni: -mavx512bw -mavx512vl -mavx512vnni; AVX2: -mavx2; NEON: an aarch64 target) or call the kernel with mixq::default_arch{} or mixq::scalar{}.
+  template <class Arch>
+    requires(!KernelArch<Arch> && sizeof...(Params) > 0)
+  void operator()(Arch, Params..., ...) const = delete;  // mixq: this translation unit is not compiled for the instruction set of Arch: compile it with that set's flags (avx512vnni: -mavx512bw -mavx512vl -mavx512vnni; AVX2: -mavx2; NEON: an aarch64 target) or call the kernel with mixq::default_arch{} or mixq::scalar{}.
 };
 }  // namespace detail
 

@@ -121,8 +121,8 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
 /// The general convolution: conv2d_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// Output row p (an output pixel, NHWC order) holds its O channels. `pixels`
 /// selects a range of output pixels for the caller's own threads.
-struct conv2d_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct conv2d_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
 
   template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const packed_weight_matrix& w,
@@ -195,8 +195,8 @@ MIXQ_INLINE void depthwise_tap(std::int32_t* acc, const std::uint8_t* x, const s
 /// 3x3 depthwise convolution: depthwise_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// shape.kernel_h = kernel_w = 3, dilation 1, stride 1 or 2; 8-bit input;
 /// weights int8 [ky][kx][c]; output row p holds the C channels of pixel p.
-struct depthwise_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct depthwise_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
 
   template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const std::int8_t* weights,

@@ -435,8 +435,8 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
 /// `bias` may be null. Throws mixq::error (once per call, before any work)
 /// for a shape mismatch, K beyond the overflow bound, a too-small output,
 /// or weights packed for another kernel.
-struct gemm_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct gemm_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
 
   template <KernelArch Arch, class Output>
   void operator()(Arch, const activation_matrix& a, const packed_weight_matrix& w, const std::int32_t* bias,

@@ -221,8 +221,8 @@ inline void check_pack_args(std::string_view where, int bits, std::size_t cols, 
 }  // namespace detail
 
 /// Packs rows of one-byte lanes into packed rows of `bits`-bit codes (pack_args).
-struct pack_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct pack_fn : detail::kernel_functor<const pack_args&> {
+  using detail::kernel_functor<const pack_args&>::operator();
 
   template <KernelArch Arch>
   void operator()(Arch, const pack_args& a) const {
@@ -235,8 +235,8 @@ struct pack_fn : detail::kernel_functor {
 };
 
 /// Unpacks packed rows of `bits`-bit codes into one-byte lanes (unpack_args).
-struct unpack_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct unpack_fn : detail::kernel_functor<const unpack_args&> {
+  using detail::kernel_functor<const unpack_args&>::operator();
 
   template <KernelArch Arch>
   void operator()(Arch, const unpack_args& a) const {

@@ -281,8 +281,8 @@ inline std::size_t channel_count(channel_axis axis, std::size_t rows, std::size_
 /// 8-bit lanes, or a packed row for fewer bits. The parameters hold one
 /// entry per channel along args.channels.axis. Throws mixq::error for an
 /// invalid scheme or parameters, once per call.
-struct quantize_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct quantize_fn : detail::kernel_functor<const quantize_args&> {
+  using detail::kernel_functor<const quantize_args&>::operator();
 
   template <KernelArch Arch>
   void operator()(Arch, const quantize_args& a) const {
@@ -325,8 +325,8 @@ struct quantize_fn : detail::kernel_functor {
 
 /// Dequantizes rows of codes of a run-time scheme (8-bit lanes or packed
 /// rows) to floats (dequantize_args). Parameters as for quantize_fn.
-struct dequantize_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct dequantize_fn : detail::kernel_functor<const dequantize_args&> {
+  using detail::kernel_functor<const dequantize_args&>::operator();
 
   template <KernelArch Arch>
   void operator()(Arch, const dequantize_args& a) const {

@@ -277,8 +277,8 @@ inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size
 
 /// Requantizes rows of int32 values (requantize_args): row r's codes go
 /// out as 8-bit lanes or a packed 4/2-bit row. Channels run along the row.
-struct requantize_fn : detail::kernel_functor {
-  using kernel_functor::operator();
+struct requantize_fn : detail::kernel_functor<const requantize_args&> {
+  using detail::kernel_functor<const requantize_args&>::operator();
 
   template <KernelArch Arch>
   void operator()(Arch, const requantize_args& a) const {

@@ -174,21 +174,25 @@ qtensor<SO, 4> depthwise_conv2d(const qtensor<SA, 4>& x, const qtensor<SW, 4>& w
   return out;
 }
 
-// What no convolution kernel takes: deleted, so `requires` sees it, with the reason on the line the compiler shows.
-template <scheme SA, scheme SW, class Arch, class... Rest>
+// What no convolution kernel takes: deleted, so `requires` sees it, with the
+// reason on the line the compiler shows. Each mirrors one form above.
+template <scheme SA, scheme SW, class Arch>
   requires(!ConvActivationScheme<SA>)
-void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const Rest&...) = delete;  // mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one scale per tensor (axis = -1).
-template <scheme SO, scheme SA, scheme SW, class Arch, class... Rest>
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params& = {}, std::span<const std::int32_t> = {}) = delete;  // mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(!ConvActivationScheme<SA>)
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
   requires(ConvActivationScheme<SA> && !GemmOutputScheme<SO>)
-void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params&, const qparams<SO>&, const Rest&...) = delete;  // mixq::conv2d: the output must have 8, 4 or 2 bits and one scale per tensor.
-template <class Arch = default_arch, scheme SA, scheme SW, class... Rest>
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::conv2d: the output must have 8, 4 or 2 bits and one scale per tensor.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
   requires(!DepthwiseInputScheme<SA>)
-void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const Rest&...) = delete;  // mixq::depthwise_conv2d: the input must have 8 bits (signed or unsigned) and one scale per tensor.
-template <class Arch = default_arch, scheme SA, scheme SW, class... Rest>
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: the input must have 8 bits (signed or unsigned) and one scale per tensor.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
   requires(DepthwiseInputScheme<SA> && !DepthwiseWeightScheme<SW>)
-void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const Rest&...) = delete;  // mixq::depthwise_conv2d: weights must be signed symmetric 8-bit codes, per tensor or per channel along axis 3 (1 x 3 x 3 x C), e.g. scheme{.narrow = true, .axis = 3}.
-template <class Arch = default_arch, scheme SO, scheme SA, scheme SW, class... Rest>
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: weights must be signed symmetric 8-bit codes, per tensor or per channel along axis 3 (1 x 3 x 3 x C), e.g. scheme{.narrow = true, .axis = 3}.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
   requires(DepthwiseInputScheme<SA> && DepthwiseWeightScheme<SW> && !GemmOutputScheme<SO>)
-void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const Rest&...) = delete;  // mixq::depthwise_conv2d: the output must have 8, 4 or 2 bits and one scale.
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: the output must have 8, 4 or 2 bits and one scale.
 
 }  // namespace mixq

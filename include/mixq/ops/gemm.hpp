@@ -173,15 +173,22 @@ qtensor<SO, 2> gemm(const qtensor<SA, 2>& a, const packed_weights<SW, Arch>& w, 
   return out;
 }
 
-// What no GEMM kernel takes: deleted, so `requires` sees it, with the reason on the line the compiler shows.
-template <scheme SA, scheme SW, class Arch, class... Rest>
+// What no GEMM kernel takes: deleted, so `requires` sees it, with the reason
+// on the line the compiler shows. Each mirrors one form above.
+template <scheme SA, scheme SW, class Arch>
   requires(!GemmActivationScheme<SA>)
-void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const Rest&...) = delete;  // mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).
-template <scheme SA, scheme SW, class Arch, class... Rest>
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, std::span<const std::int32_t> = {}) = delete;  // mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(!GemmActivationScheme<SA>)
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).
+template <scheme SA, scheme SW, class Arch>
   requires(GemmActivationScheme<SA> && is_binary(SA) != is_binary(SW))
-void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const Rest&...) = delete;  // mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.
-template <scheme SO, scheme SA, scheme SW, class Arch, class... Rest>
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, std::span<const std::int32_t> = {}) = delete;  // mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(GemmActivationScheme<SA> && is_binary(SA) != is_binary(SW))
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.
+template <scheme SO, scheme SA, scheme SW, class Arch>
   requires(GemmSchemes<SA, SW> && !GemmOutputScheme<SO>)
-void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const Rest&...) = delete;  // mixq::gemm: the requantized output must have 8, 4 or 2 bits and one scale per tensor (axis = -1).
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: the requantized output must have 8, 4 or 2 bits and one scale per tensor (axis = -1).
 
 }  // namespace mixq
