@@ -22,7 +22,6 @@
 #include <type_traits>
 
 #include <mixq/config.hpp>
-#include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/args.hpp>
 #include <mixq/kernels/gemm.hpp>
@@ -47,14 +46,7 @@ inline void check_conv_shape(std::string_view where, const conv2d_shape& s) {
 }
 
 inline row_range check_conv_input(std::string_view where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
-  if (in.bits != 8 && in.bits != 4 && in.bits != 2) {
-    MIXQ_THROW(error, "{}: input bits = {}; expected 8, 4 or 2", where, in.bits);
-  }
-  const code_range codes = code_range_of(in.bits, in.is_signed);
-  if (!codes.contains(in.zero_point)) {
-    MIXQ_THROW(error, "{}: input zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
-               in.zero_point, codes.lo, codes.hi);
-  }
+  check_operand_codes(where, "input", in.bits, in.is_signed, in.zero_point);
   if (s.batch * s.height * s.width > 0) {
     if (in.data == nullptr) MIXQ_THROW(error, "{}: input data is null", where);
     if (in.pixel_stride < packed_row_bytes(s.channels, in.bits)) {

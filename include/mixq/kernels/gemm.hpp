@@ -191,6 +191,20 @@ struct binary_path {
 namespace mixq {
 namespace detail {
 
+// Throws unless an operand's codes are 8, 4 or 2 bits wide and its zero
+// point is one of them; `operand` names it in the message.
+inline void check_operand_codes(std::string_view where, std::string_view operand, int bits, bool is_signed,
+                                std::int32_t zero_point, std::string_view other_bits = "") {
+  if (bits != 8 && bits != 4 && bits != 2) {
+    MIXQ_THROW(error, "{}: {} bits = {}; expected 8, 4 or 2{}", where, operand, bits, other_bits);
+  }
+  const code_range codes = code_range_of(bits, is_signed);
+  if (!codes.contains(zero_point)) {
+    MIXQ_THROW(error, "{}: {} zero_point = {} is out of range; expected {} <= zero_point <= {}", where, operand,
+               zero_point, codes.lo, codes.hi);
+  }
+}
+
 inline std::size_t check_gemm_args(std::string_view where, const weight_layout& expected, const activation_matrix& a,
                                    const packed_weight_matrix& w, row_range& rows) {
   const weight_layout& l = w.layout();
@@ -217,14 +231,7 @@ inline std::size_t check_gemm_args(std::string_view where, const weight_layout& 
                  where, a.is_signed, a.zero_point);
     }
   } else {
-    if (a.bits != 8 && a.bits != 4 && a.bits != 2) {
-      MIXQ_THROW(error, "{}: activation bits = {}; expected 8, 4 or 2 (or 1 with binary weights)", where, a.bits);
-    }
-    const code_range codes = code_range_of(a.bits, a.is_signed);
-    if (!codes.contains(a.zero_point)) {
-      MIXQ_THROW(error, "{}: activation zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
-                 a.zero_point, codes.lo, codes.hi);
-    }
+    check_operand_codes(where, "activation", a.bits, a.is_signed, a.zero_point, " (or 1 with binary weights)");
   }
   const std::size_t max_k = binary ? gemm_max_k_binary : gemm_max_k;
   if (a.cols > max_k) {
