@@ -2,8 +2,10 @@
 // The whole of mixq in one include.
 
 #include <mixq/config.hpp>
+#include <mixq/platform.hpp>
 
 #include <mixq/core/bit_width.hpp>
+#include <mixq/core/finite.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/quantize_rule.hpp>
@@ -19,6 +21,7 @@
 #include <mixq/tensor/quantize.hpp>
 
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/kernels/pack.hpp>

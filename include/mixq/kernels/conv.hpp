@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 
 #include <mixq/config.hpp>
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/requantize.hpp>
@@ -29,52 +31,9 @@
 
 namespace mixq {
 
-/// The geometry of a 2-D convolution over an NHWC input.
-struct conv2d_shape {
-  std::size_t batch = 1;
-  std::size_t height = 0;
-  std::size_t width = 0;
-  std::size_t channels = 0;  ///< input channels C
-  std::size_t kernel_h = 1;
-  std::size_t kernel_w = 1;
-  std::size_t stride_h = 1;
-  std::size_t stride_w = 1;
-  std::size_t pad_top = 0;
-  std::size_t pad_bottom = 0;
-  std::size_t pad_left = 0;
-  std::size_t pad_right = 0;
-  std::size_t dilation_h = 1;
-  std::size_t dilation_w = 1;
-
-  constexpr std::size_t span_h() const noexcept { return dilation_h * (kernel_h - 1) + 1; }
-  constexpr std::size_t span_w() const noexcept { return dilation_w * (kernel_w - 1) + 1; }
-  constexpr std::size_t out_height() const noexcept {
-    const std::size_t padded = height + pad_top + pad_bottom;
-    return padded < span_h() || stride_h == 0 ? 0 : (padded - span_h()) / stride_h + 1;
-  }
-  constexpr std::size_t out_width() const noexcept {
-    const std::size_t padded = width + pad_left + pad_right;
-    return padded < span_w() || stride_w == 0 ? 0 : (padded - span_w()) / stride_w + 1;
-  }
-  /// Output pixels: the rows of the output (and of the GEMM).
-  constexpr std::size_t out_pixels() const noexcept { return batch * out_height() * out_width(); }
-  /// Codes per patch: the K of the GEMM.
-  constexpr std::size_t patch() const noexcept { return kernel_h * kernel_w * channels; }
-};
-
-/// The input activations: pixel p's C codes are a packed row at
-/// data + p * pixel_stride (one byte per code for 8 bits), pixels in NHWC order.
-struct conv_input {
-  const std::uint8_t* data = nullptr;
-  std::size_t pixel_stride = 0;
-  int bits = 8;
-  bool is_signed = false;
-  std::int32_t zero_point = 0;
-};
-
 namespace detail {
 
-inline void check_conv_shape(const char* where, const conv2d_shape& s) {
+inline void check_conv_shape(std::string_view where, const conv2d_shape& s) {
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 ||
       s.dilation_w == 0) {
     MIXQ_THROW(error, "{}: kernel {}x{}, stride {}x{}, dilation {}x{}; expected all >= 1", where, s.kernel_h,
@@ -86,16 +45,8 @@ inline void check_conv_shape(const char* where, const conv2d_shape& s) {
   }
 }
 
-inline row_range check_conv_input(const char* where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
-  if (in.bits != 8 && in.bits != 4 && in.bits != 2) {
-    MIXQ_THROW(error, "{}: input bits = {}; expected 8, 4 or 2", where, in.bits);
-  }
-  const std::int32_t lo = in.is_signed ? -(1 << (in.bits - 1)) : 0;
-  const std::int32_t hi = in.is_signed ? (1 << (in.bits - 1)) - 1 : (1 << in.bits) - 1;
-  if (in.zero_point < lo || in.zero_point > hi) {
-    MIXQ_THROW(error, "{}: input zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
-               in.zero_point, lo, hi);
-  }
+inline row_range check_conv_input(std::string_view where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
+  check_operand_codes(where, "input", in.bits, in.is_signed, in.zero_point);
   if (s.batch * s.height * s.width > 0) {
     if (in.data == nullptr) MIXQ_THROW(error, "{}: input data is null", where);
     if (in.pixel_stride < packed_row_bytes(s.channels, in.bits)) {
@@ -162,13 +113,14 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
 /// The general convolution: conv2d_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// Output row p (an output pixel, NHWC order) holds its O channels. `pixels`
 /// selects a range of output pixels for the caller's own threads.
-struct conv2d_fn {
-  template <class Arch, class Output>
+struct conv2d_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
+
+  template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const packed_weight_matrix& w,
                   const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
-    detail::check_kernel_arch<Arch>();
     constexpr kernel_path P = kernel_path_of<Arch>;
-    constexpr const char* where = "mixq::conv2d_kernel";
+    constexpr std::string_view where = "mixq::conv2d_kernel";
     detail::check_conv_shape(where, s);
     pixels = detail::check_conv_input(where, s, in, pixels);
     if (w.layout().bits == 1) MIXQ_THROW(error, "{}: binary weights are not supported by convolutions", where);
@@ -235,13 +187,14 @@ MIXQ_INLINE void depthwise_tap(std::int32_t* acc, const std::uint8_t* x, const s
 /// 3x3 depthwise convolution: depthwise_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// shape.kernel_h = kernel_w = 3, dilation 1, stride 1 or 2; 8-bit input;
 /// weights int8 [ky][kx][c]; output row p holds the C channels of pixel p.
-struct depthwise_fn {
-  template <class Arch, class Output>
+struct depthwise_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
+
+  template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const std::int8_t* weights,
                   const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
-    detail::check_kernel_arch<Arch>();
     constexpr kernel_path P = kernel_path_of<Arch>;
-    constexpr const char* where = "mixq::depthwise_kernel";
+    constexpr std::string_view where = "mixq::depthwise_kernel";
     detail::check_conv_shape(where, s);
     if (s.kernel_h != 3 || s.kernel_w != 3 || s.dilation_h != 1 || s.dilation_w != 1) {
       MIXQ_THROW(error, "{}: kernel {}x{} with dilation {}x{}; this kernel is 3x3 without dilation", where, s.kernel_h,
