@@ -75,7 +75,7 @@ struct kernel_backend {
   }
   /// n int32 values to n 8-bit lanes under p (one channel: p.per_channel is false).
   static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
-    requantize_kernel(Arch{}, x, 1, n, n, out, n, p);
+    requantize_kernel(Arch{}, requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p, .out = out, .out_stride = n});
   }
 };
 
@@ -125,7 +125,7 @@ struct reference_backend {
   }
 
   static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
-    const std::vector<std::uint8_t> codes = reference::requantize(x, 1, n, p);
+    const std::vector<std::uint8_t> codes = reference::requantize(requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p});
     std::memcpy(out, codes.data(), n);
   }
 
@@ -138,7 +138,8 @@ private:
   }
   static void write(const std::vector<std::int32_t>& r, std::size_t rows, std::size_t n, const requantized_output& out,
                     std::size_t first) {
-    const std::vector<std::uint8_t> codes = reference::requantize(r.data(), rows, n, out.params);
+    const std::vector<std::uint8_t> codes =
+        reference::requantize(requantize_args{.x = r.data(), .rows = rows, .cols = n, .x_stride = n, .params = out.params});
     const std::size_t row_bytes = packed_row_bytes(n, out.params.bits);
     for (std::size_t m = 0; m < rows; ++m) {
       std::memcpy(out.data + (first + m) * out.stride, codes.data() + m * row_bytes, row_bytes);
