@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,14 +103,14 @@ inline std::vector<std::int64_t> window_pads(const window& w) {
 template <class Backend>
 std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& graph_name = "mixq") {
   const network& net = m.graph();
-  ::onnx::ModelProto model;
-  model.set_ir_version(7);
-  model.set_producer_name("mixq");
-  model.set_producer_version(fmt::format("{}.{}.{}", MIXQ_VERSION_MAJOR, MIXQ_VERSION_MINOR, MIXQ_VERSION_PATCH));
-  auto* opset = model.add_opset_import();
+  ::onnx::ModelProto proto;
+  proto.set_ir_version(7);
+  proto.set_producer_name("mixq");
+  proto.set_producer_version(fmt::format("{}.{}.{}", MIXQ_VERSION_MAJOR, MIXQ_VERSION_MINOR, MIXQ_VERSION_PATCH));
+  auto* opset = proto.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
-  ::onnx::GraphProto& g = *model.mutable_graph();
+  ::onnx::GraphProto& g = *proto.mutable_graph();
   g.set_name(graph_name);
   onnx_io::graph_writer w(g);
   using I64 = std::int64_t;
@@ -300,7 +302,7 @@ std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& 
   for (std::size_t k = 1; k < dims.size(); ++k) tt->mutable_shape()->add_dim()->set_dim_value(dims[k]);
 
   std::string bytes;
-  if (!model.SerializeToString(&bytes)) MIXQ_THROW(error, "mixq::export_onnx: the model could not be serialized");
+  if (!proto.SerializeToString(&bytes)) MIXQ_THROW(error, "mixq::export_onnx: the model could not be serialized");
   return bytes;
 }
 
