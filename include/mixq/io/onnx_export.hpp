@@ -196,9 +196,11 @@ std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& 
       for (std::size_t e = 0; e < order.size(); ++e) codes[e] = q->codes[order[e]];
       std::string wq = w.ints(base + "_weight_codes", ::onnx::TensorProto::INT8, w_dims, codes);
       if (q->bits < 8) {
-        const auto half = static_cast<std::int8_t>((1 << (q->bits - 1)) - 1);
+        // The whole range of the width: source codes may use -2^(bits-1), which a narrow Clip would change.
+        const auto half = static_cast<std::int8_t>(1 << (q->bits - 1));
         const std::string lo = w.ints(base + "_weight_min", ::onnx::TensorProto::INT8, {}, std::vector<std::int8_t>{static_cast<std::int8_t>(-half)});
-        const std::string hi = w.ints(base + "_weight_max", ::onnx::TensorProto::INT8, {}, std::vector<std::int8_t>{half});
+        const std::string hi = w.ints(base + "_weight_max", ::onnx::TensorProto::INT8, {},
+                                      std::vector<std::int8_t>{static_cast<std::int8_t>(half - 1)});
         wq = w.node("Clip", {wq, lo, hi}, base + "_weight_clipped", base + "_weight_Clip").output(0);
       }
       const std::string ws = w.floats(base + "_weight_scale", {static_cast<I64>(n_out)}, q->scale);
