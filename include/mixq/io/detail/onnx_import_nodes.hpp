@@ -126,6 +126,8 @@ inline void importer::import_node(const onnx::NodeProto& n) {
   if (!n.domain().empty() && n.domain() != "ai.onnx") {
     fail(n, fmt::format("operators of domain '{}' are not supported; expected the default ONNX domain", n.domain()));
   }
+  // Every operator taken has a first output; reading it unchecked would be protobuf's CHECK failure.
+  if (n.output_size() < 1 || n.output(0).empty()) fail(n, "the node has no output; expected at least one");
   if (fold_constant_node(n)) return;
   const std::string& op = n.op_type();
   if (op == "QuantizeLinear") return import_quantize(n);
