@@ -288,6 +288,9 @@ inline bool importer::fold_constant_node(const onnx::NodeProto& n) {
         } else if (dims[k] < 0) {
           fail(n, fmt::format("the shape has an entry {}; expected sizes, 0 or -1", dims[k]));
         } else {
+          if (dims[k] > 0 && known > std::numeric_limits<std::int64_t>::max() / dims[k]) {
+            fail(n, fmt::format("the shape's sizes multiply beyond int64 (entry {} is {})", k, dims[k]));
+          }
           known *= dims[k] ? dims[k] : 1;
         }
       }
