@@ -150,6 +150,12 @@ inline void importer::import_node(const onnx::NodeProto& n) {
     if (op == "Dropout" && n.output_size() > 1 && !n.output(1).empty()) {
       fail(n, "the mask output is used; expected an inference graph (Dropout with one output)");
     }
+    if (op == "Dropout" && has_input(n, 2)) {
+      const constant& training = constant_input(n, 2, "training_mode");
+      for (std::size_t k = 0; k < training.size(); ++k) {
+        if (training.at(k) != 0.0) fail(n, "training_mode is true; expected an inference graph (training_mode false)");
+      }
+    }
     const activation_ref& a = activation_input(n, 0);
     if (n.output_size() < 1) fail(n, "the node has no output");
     activations_[n.output(0)] = a;
