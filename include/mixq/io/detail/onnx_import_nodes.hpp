@@ -435,7 +435,11 @@ inline value_id importer::annotate(const onnx::NodeProto& n, value_id v, const a
 inline void importer::import_quantize(const onnx::NodeProto& n) {
   const value_id x = float_input(n, 0);
   std::vector<float> scales;
-  const activation_params p = read_qparams(n, 1, 2, &scales, nullptr, nullptr);
+  int dtype = onnx::TensorProto::UINT8;
+  const activation_params p = read_qparams(n, 1, 2, &scales, nullptr, &dtype);
+  if (dtype == onnx::TensorProto::INT32) {
+    fail(n, "the zero point is of type int32; expected uint8 or int8 (the type of an activation's codes)");
+  }
   if (scales.size() != 1) {
     fail(n, fmt::format("{} scales: per-channel quantization of activations; expected one scale per tensor",
                         scales.size()));
