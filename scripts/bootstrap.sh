@@ -6,7 +6,7 @@
 #   scripts/bootstrap.sh            compilers, CMake, Ninja, the libraries, the aarch64 cross toolchain + qemu,
 #                                   Fashion-MNIST (load_dataset's test on real files)
 #   scripts/bootstrap.sh --bench    also the peers the benchmarks compare against
-#   scripts/bootstrap.sh --golden   also PyTorch and NumPy, to regenerate tests/golden and tests/unit/io/data
+#   scripts/bootstrap.sh --golden   also PyTorch, NumPy and python3-onnx, to regenerate tests/golden and tests/unit/io/data
 set -euo pipefail
 
 packages=(
@@ -19,7 +19,7 @@ packages=(
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf) ;;
-    --golden) packages+=(python3-torch python3-numpy) ;;
+    --golden) packages+=(python3-torch python3-numpy python3-onnx) ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
