@@ -5,7 +5,7 @@
 #
 #   scripts/bootstrap.sh            compilers, CMake, Ninja, the libraries (libonnx and protobuf for ONNX import),
 #                                   the aarch64 cross toolchain + qemu, Fashion-MNIST (load_dataset's test on real
-#                                   files)
+#                                   files), the ONNX backend node tests (libonnx-testdata)
 #   scripts/bootstrap.sh --bench    also the peers the benchmarks compare against
 #   scripts/bootstrap.sh --golden   also PyTorch, NumPy and python3-onnx, to regenerate tests/golden and tests/unit/io/data
 set -euo pipefail
@@ -14,7 +14,7 @@ packages=(
   g++ clang cmake ninja-build
   libxtensor-dev libxsimd-dev xtl-dev libboost-dev libfmt-dev
   catch2 libbenchmark-dev nlohmann-json3-dev zlib1g-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   dataset-fashion-mnist
   g++-aarch64-linux-gnu qemu-user
 )
