@@ -14,7 +14,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,14 +103,14 @@ inline std::vector<std::int64_t> window_pads(const window& w) {
 template <class Backend>
 std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& graph_name = "mixq") {
   const network& net = m.graph();
-  ::onnx::ModelProto model;
-  model.set_ir_version(7);
-  model.set_producer_name("mixq");
-  model.set_producer_version(fmt::format("{}.{}.{}", MIXQ_VERSION_MAJOR, MIXQ_VERSION_MINOR, MIXQ_VERSION_PATCH));
-  auto* opset = model.add_opset_import();
+  ::onnx::ModelProto proto;
+  proto.set_ir_version(7);
+  proto.set_producer_name("mixq");
+  proto.set_producer_version(fmt::format("{}.{}.{}", MIXQ_VERSION_MAJOR, MIXQ_VERSION_MINOR, MIXQ_VERSION_PATCH));
+  auto* opset = proto.add_opset_import();
   opset->set_domain("");
   opset->set_version(13);
-  ::onnx::GraphProto& g = *model.mutable_graph();
+  ::onnx::GraphProto& g = *proto.mutable_graph();
   g.set_name(graph_name);
   onnx_io::graph_writer w(g);
   using I64 = std::int64_t;
@@ -194,9 +196,11 @@ std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& 
       for (std::size_t e = 0; e < order.size(); ++e) codes[e] = q->codes[order[e]];
       std::string wq = w.ints(base + "_weight_codes", ::onnx::TensorProto::INT8, w_dims, codes);
       if (q->bits < 8) {
-        const auto half = static_cast<std::int8_t>((1 << (q->bits - 1)) - 1);
+        // The whole range of the width: source codes may use -2^(bits-1), which a narrow Clip would change.
+        const auto half = static_cast<std::int8_t>(1 << (q->bits - 1));
         const std::string lo = w.ints(base + "_weight_min", ::onnx::TensorProto::INT8, {}, std::vector<std::int8_t>{static_cast<std::int8_t>(-half)});
-        const std::string hi = w.ints(base + "_weight_max", ::onnx::TensorProto::INT8, {}, std::vector<std::int8_t>{half});
+        const std::string hi = w.ints(base + "_weight_max", ::onnx::TensorProto::INT8, {},
+                                      std::vector<std::int8_t>{static_cast<std::int8_t>(half - 1)});
         wq = w.node("Clip", {wq, lo, hi}, base + "_weight_clipped", base + "_weight_Clip").output(0);
       }
       const std::string ws = w.floats(base + "_weight_scale", {static_cast<I64>(n_out)}, q->scale);
@@ -300,7 +304,7 @@ std::string export_onnx_bytes(const basic_model<Backend>& m, const std::string& 
   for (std::size_t k = 1; k < dims.size(); ++k) tt->mutable_shape()->add_dim()->set_dim_value(dims[k]);
 
   std::string bytes;
-  if (!model.SerializeToString(&bytes)) MIXQ_THROW(error, "mixq::export_onnx: the model could not be serialized");
+  if (!proto.SerializeToString(&bytes)) MIXQ_THROW(error, "mixq::export_onnx: the model could not be serialized");
   return bytes;
 }
 

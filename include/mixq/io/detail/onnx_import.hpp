@@ -65,6 +65,10 @@ private:
     if (!has_input(n, k)) fail(n, fmt::format("input {} is missing", k));
     const auto it = activations_.find(n.input(k));
     if (it == activations_.end()) {
+      if (is_constant(n.input(k))) {
+        fail(n, fmt::format("input {} '{}' is a constant; expected a tensor computed from the graph input", k,
+                            n.input(k)));
+      }
       fail(n, fmt::format("input {} '{}' is not defined by any earlier node, initializer or graph input "
                           "(a dangling input, or a cycle)",
                           k, n.input(k)));

@@ -348,6 +348,14 @@ inline void importer::import_reshape_like(const onnx::NodeProto& n) {
                                                                        static_cast<std::int64_t>(s.height),
                                                                        static_cast<std::int64_t>(s.width)}
                                            : std::vector<std::int64_t>{1, static_cast<std::int64_t>(s.channels)};
+  std::string asked = "[";  // the shape's values, for messages
+  for (std::size_t k = 0; k < shape.i.size(); ++k) asked += fmt::format("{}{}", k ? ", " : "", shape.i[k]);
+  asked += "]";
+  const auto total = static_cast<std::int64_t>(s.elements());
+  auto mismatch = [&] {
+    fail(n, fmt::format("a reshape of N x {} to {}; expected the batch first and {} elements after it", to_string(s),
+                        asked, total));
+  };
   std::vector<std::int64_t> target = shape.i;
   std::int64_t known = 1;
   int infer = -1;
@@ -356,23 +364,20 @@ inline void importer::import_reshape_like(const onnx::NodeProto& n) {
     if (target[k] == -1 && infer < 0) {
       infer = static_cast<int>(k);
     } else if (target[k] <= 0) {
-      fail(n, fmt::format("the shape {} has an entry {}; expected sizes, 0 or one -1", shape.shape_string(), target[k]));
+      fail(n, fmt::format("the shape {} has an entry {}; expected sizes, 0 or one -1", asked, target[k]));
     } else {
+      if (target[k] > total || known > total / target[k]) mismatch();  // (and no overflow below)
       known *= target[k];
     }
   }
-  const auto total = static_cast<std::int64_t>(s.elements());
   if (infer >= 0) target[static_cast<std::size_t>(infer)] = known ? total / known : 0;
   std::int64_t product = 1;
   for (const auto d : target) product *= d;
-  if (product != total || target.empty() || target[0] != 1) {
-    fail(n, fmt::format("a reshape of N x {} to {}; expected the batch first and {} elements after it", to_string(s),
-                        shape.shape_string(), total));
-  }
+  if (product != total || target.empty() || target[0] != 1) mismatch();
   if (target == full) return alias(n, x);
   if (target.size() == 2) return to_vector();
-  fail(n, fmt::format("a reshape of N x {} to {}; mixq takes reshapes to N x {} (flatten) only", to_string(s),
-                      shape.shape_string(), total));
+  fail(n, fmt::format("a reshape of N x {} to {}; mixq takes reshapes to N x {} (flatten) only", to_string(s), asked,
+                      total));
 }
 
 inline void importer::import_concat(const onnx::NodeProto& n) {

@@ -126,6 +126,8 @@ inline void importer::import_node(const onnx::NodeProto& n) {
   if (!n.domain().empty() && n.domain() != "ai.onnx") {
     fail(n, fmt::format("operators of domain '{}' are not supported; expected the default ONNX domain", n.domain()));
   }
+  // Every operator taken has a first output; reading it unchecked would be protobuf's CHECK failure.
+  if (n.output_size() < 1 || n.output(0).empty()) fail(n, "the node has no output; expected at least one");
   if (fold_constant_node(n)) return;
   const std::string& op = n.op_type();
   if (op == "QuantizeLinear") return import_quantize(n);
@@ -147,6 +149,12 @@ inline void importer::import_node(const onnx::NodeProto& n) {
   if (op == "Identity" || op == "Dropout") {
     if (op == "Dropout" && n.output_size() > 1 && !n.output(1).empty()) {
       fail(n, "the mask output is used; expected an inference graph (Dropout with one output)");
+    }
+    if (op == "Dropout" && has_input(n, 2)) {
+      const constant& training = constant_input(n, 2, "training_mode");
+      for (std::size_t k = 0; k < training.size(); ++k) {
+        if (training.at(k) != 0.0) fail(n, "training_mode is true; expected an inference graph (training_mode false)");
+      }
     }
     const activation_ref& a = activation_input(n, 0);
     if (n.output_size() < 1) fail(n, "the node has no output");
@@ -286,6 +294,9 @@ inline bool importer::fold_constant_node(const onnx::NodeProto& n) {
         } else if (dims[k] < 0) {
           fail(n, fmt::format("the shape has an entry {}; expected sizes, 0 or -1", dims[k]));
         } else {
+          if (dims[k] > 0 && known > std::numeric_limits<std::int64_t>::max() / dims[k]) {
+            fail(n, fmt::format("the shape's sizes multiply beyond int64 (entry {} is {})", k, dims[k]));
+          }
           known *= dims[k] ? dims[k] : 1;
         }
       }
@@ -424,7 +435,11 @@ inline value_id importer::annotate(const onnx::NodeProto& n, value_id v, const a
 inline void importer::import_quantize(const onnx::NodeProto& n) {
   const value_id x = float_input(n, 0);
   std::vector<float> scales;
-  const activation_params p = read_qparams(n, 1, 2, &scales, nullptr, nullptr);
+  int dtype = onnx::TensorProto::UINT8;
+  const activation_params p = read_qparams(n, 1, 2, &scales, nullptr, &dtype);
+  if (dtype == onnx::TensorProto::INT32) {
+    fail(n, "the zero point is of type int32; expected uint8 or int8 (the type of an activation's codes)");
+  }
   if (scales.size() != 1) {
     fail(n, fmt::format("{} scales: per-channel quantization of activations; expected one scale per tensor",
                         scales.size()));
