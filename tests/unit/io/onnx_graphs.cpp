@@ -167,16 +167,6 @@ expectations read_expect(const graph_entry& g) {
   return e;
 }
 
-// Graphs whose integer model the executor cannot build (a bug reproduced by
-// the [!shouldfail] test case at the end): a value that a QDQ file quantizes
-// after a Flatten (or Squeeze, Reshape) whose input it does not quantize.
-// basic_model::params_of looks through the Flatten to its input for the
-// parameters, finds none and throws "value 'x' ... has no 8-bit quantization
-// parameters", although native_plan() takes the Flatten's own. The exporter
-// writes that form for a float graph whose Flatten runs in float before an
-// integer layer, hence the three float graphs.
-const std::set<std::string> quantized_after_flatten = {"qdq_quantize_after_flatten", "reshape_minus_one_features",
-                                                       "squeeze_11", "squeeze_13"};
 
 // ---- the network's parts
 
@@ -329,7 +319,7 @@ TEST_CASE("onnx graphs: QDQ graphs give their stored weights, activation paramet
 
 TEST_CASE("onnx graphs: a QDQ graph at its native plan exports and reads back to the same model", "[onnx]") {
   for (const graph_entry& g : read_index()) {
-    if (!g.qdq || quantized_after_flatten.count(g.name)) continue;
+    if (!g.qdq) continue;
     DYNAMIC_SECTION(g.name) {
       const auto net = std::make_shared<const mixq::network>(mixq::import_onnx(g.path(".onnx")));
       const samples s = load_samples(g);
@@ -348,7 +338,7 @@ TEST_CASE("onnx graphs: a QDQ graph at its native plan exports and reads back to
 
 TEST_CASE("onnx graphs: a float graph calibrated at w8a8 and w4a8 exports and reads back to the same model", "[onnx]") {
   for (const graph_entry& g : read_index()) {
-    if (g.qdq || quantized_after_flatten.count(g.name)) continue;
+    if (g.qdq) continue;
     const auto net = std::make_shared<const mixq::network>(mixq::import_onnx(g.path(".onnx")));
     if (net->weighted_layers().empty()) continue;
     for (const mixq::precision p : {mixq::precision{8, 8}, mixq::precision{4, 8}}) {
@@ -361,13 +351,13 @@ TEST_CASE("onnx graphs: a float graph calibrated at w8a8 and w4a8 exports and re
   }
 }
 
-// The executor bug above. When it is fixed this test case fails: drop the
-// [!shouldfail] tag and the set quantized_after_flatten.
-TEST_CASE("onnx graphs: a QDQ graph quantizing after a Flatten runs at its native plan", "[onnx][!shouldfail]") {
+// A QDQ file may quantize a Flatten's output although it leaves its input in
+// float: the Flatten runs in float and its own parameters quantize the output.
+TEST_CASE("onnx graphs: a QDQ graph quantizing after a Flatten runs at its native plan", "[onnx]") {
   const graph_entry g{"qdq_quantize_after_flatten", true, 13, ""};
   const auto net = std::make_shared<const mixq::network>(mixq::import_onnx(g.path(".onnx")));
   // (The structure test above checks that the parameters are the Flatten's and that the plan reads them.)
   const samples s = load_samples(g);
-  mixq::model m(net, mixq::source_calibration(*net), mixq::native_plan(*net));  // throws today
+  mixq::model m(net, mixq::source_calibration(*net), mixq::native_plan(*net));
   check_round_trip(m, s, g.name + " exported");
 }

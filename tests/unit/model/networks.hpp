@@ -111,37 +111,37 @@ inline std::vector<double> reference_float(const mixq::network& net, const std::
         }
       }
     };
-    if (const auto* c = std::get_if<conv_op>(&l.op)) {
-      const window& w = c->geometry;
-      const std::size_t cin = c->depthwise ? 1 : in.channels;
+    if (const auto* conv = std::get_if<conv_op>(&l.op)) {
+      const window& w = conv->geometry;
+      const std::size_t cin = conv->depthwise ? 1 : in.channels;
       windows(w, [&](std::size_t img, std::size_t, std::size_t, std::ptrdiff_t y0, std::ptrdiff_t x0, std::size_t o0) {
         for (std::size_t o = 0; o < out.channels; ++o) {
-          double s = c->bias[o];
+          double s = conv->bias[o];
           for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
             for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
               for (std::size_t ci = 0; ci < cin; ++ci) {
                 bool inside = false;
                 const double v = at(img, y0 + static_cast<std::ptrdiff_t>(ky * w.dilation_h),
-                                    x0 + static_cast<std::ptrdiff_t>(kx * w.dilation_w), c->depthwise ? o : ci, inside);
-                s += v * c->weights[((o * w.kernel_h + ky) * w.kernel_w + kx) * cin + ci];
+                                    x0 + static_cast<std::ptrdiff_t>(kx * w.dilation_w), conv->depthwise ? o : ci, inside);
+                s += v * conv->weights[((o * w.kernel_h + ky) * w.kernel_w + kx) * cin + ci];
               }
             }
           }
-          y[o0 + o] = clamp(s, c->clamp);
+          y[o0 + o] = clamp(s, conv->clamp);
         }
       });
-    } else if (const auto* d = std::get_if<dense_op>(&l.op)) {
+    } else if (const auto* dense = std::get_if<dense_op>(&l.op)) {
       const std::size_t k = in.elements();
       for (std::size_t img = 0; img < n; ++img) {
-        for (std::size_t o = 0; o < d->out_features; ++o) {
-          double s = d->bias[o];
-          for (std::size_t i = 0; i < k; ++i) s += x[img * k + i] * d->weights[o * k + i];
-          y[img * d->out_features + o] = clamp(s, d->clamp);
+        for (std::size_t o = 0; o < dense->out_features; ++o) {
+          double s = dense->bias[o];
+          for (std::size_t i = 0; i < k; ++i) s += x[img * k + i] * dense->weights[o * k + i];
+          y[img * dense->out_features + o] = clamp(s, dense->clamp);
         }
       }
-    } else if (const auto* a = std::get_if<add_op>(&l.op)) {
+    } else if (const auto* add = std::get_if<add_op>(&l.op)) {
       const std::vector<double>& x2 = values[l.inputs[1]];
-      for (std::size_t i = 0; i < y.size(); ++i) y[i] = clamp(x[i] + x2[i], a->clamp);
+      for (std::size_t i = 0; i < y.size(); ++i) y[i] = clamp(x[i] + x2[i], add->clamp);
     } else if (std::holds_alternative<concat_op>(l.op)) {
       const std::size_t pixels = n * out.height * out.width;
       std::size_t offset = 0;
@@ -152,11 +152,11 @@ inline std::vector<double> reference_float(const mixq::network& net, const std::
         }
         offset += c;
       }
-    } else if (const auto* p = std::get_if<pool_op>(&l.op)) {
-      const window& w = p->geometry;
+    } else if (const auto* pool = std::get_if<pool_op>(&l.op)) {
+      const window& w = pool->geometry;
       windows(w, [&](std::size_t img, std::size_t, std::size_t, std::ptrdiff_t y0, std::ptrdiff_t x0, std::size_t o0) {
         for (std::size_t c = 0; c < out.channels; ++c) {
-          double acc = p->max ? -std::numeric_limits<double>::infinity() : 0.0;
+          double acc = pool->max ? -std::numeric_limits<double>::infinity() : 0.0;
           std::size_t count = 0, padded = 0;
           for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
             for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
@@ -169,10 +169,10 @@ inline std::vector<double> reference_float(const mixq::network& net, const std::
                         xx < static_cast<std::ptrdiff_t>(in.width + w.pad_right);
               if (!inside) continue;
               ++count;
-              acc = p->max ? std::max(acc, v) : acc + v;
+              acc = pool->max ? std::max(acc, v) : acc + v;
             }
           }
-          y[o0 + c] = p->max ? acc : acc / static_cast<double>(p->count_include_pad ? padded : count);
+          y[o0 + c] = pool->max ? acc : acc / static_cast<double>(pool->count_include_pad ? padded : count);
         }
       });
     } else if (std::holds_alternative<global_pool_op>(l.op)) {
@@ -191,12 +191,12 @@ inline std::vector<double> reference_float(const mixq::network& net, const std::
           for (std::size_t p = 0; p < hw2; ++p) y[img * in.elements() + c * hw2 + p] = x[(img * hw2 + p) * in.channels + c];
         }
       }
-    } else if (const auto* c = std::get_if<clamp_op>(&l.op)) {
-      for (std::size_t i = 0; i < y.size(); ++i) y[i] = clamp(x[i], c->clamp);
-    } else if (const auto* a = std::get_if<affine_op>(&l.op)) {
+    } else if (const auto* cl = std::get_if<clamp_op>(&l.op)) {
+      for (std::size_t i = 0; i < y.size(); ++i) y[i] = clamp(x[i], cl->clamp);
+    } else if (const auto* af = std::get_if<affine_op>(&l.op)) {
       for (std::size_t i = 0; i < y.size(); ++i) {
         const std::size_t c = i % in.channels;
-        y[i] = x[i] * a->scale_of(c) + a->shift_of(c);
+        y[i] = x[i] * af->scale_of(c) + af->shift_of(c);
       }
     }
     values[l.output] = std::move(y);

@@ -25,8 +25,17 @@ namespace mixq {
 template <class Backend>
 activation_params basic_model<Backend>::params_of(value_id v, int bits) const {
   const layer& producer = net_->layers()[net_->producer(v)];
-  if (detail::preserves_codes(producer)) return params_of(producer.inputs[0], bits);
-  const auto& p = cal_.values() > v ? cal_.get(v, bits) : std::optional<activation_params>{};
+  auto own = [&] { return cal_.values() > v ? cal_.get(v, bits) : std::optional<activation_params>{}; };
+  // Max pooling and flatten pass their input's codes through, so their output
+  // shares the input's parameters -- unless the source model quantizes the
+  // output itself (a QDQ pair after the node), or the input has none.
+  if (detail::preserves_codes(producer) && !net_->value(v).source) {
+    const value_id in = producer.inputs[0];
+    const bool input_has = net_->value(in).source || (cal_.values() > in && cal_.get(in, bits)) ||
+                           detail::preserves_codes(net_->layers()[net_->producer(in)]);
+    if (input_has || !own()) return params_of(in, bits);
+  }
+  const std::optional<activation_params> p = own();
   if (!p) {
     MIXQ_THROW(error,
                "mixq::model: value '{}' (written by layer '{}') has no {}-bit quantization parameters: the model does "
@@ -244,6 +253,10 @@ void basic_model<Backend>::compile() {
       const activation_params& out = slots_[st.to].params;
       const activation_params& in0 = slots_[st.from[0]].params;
       const tensor_shape& in_shape = net.value(l.inputs[0]).shape;
+      if (detail::preserves_codes(l) && !(in0 == out)) {
+        // The source quantizes the output on its own scale: the codes pass through one table.
+        st.tables.push_back(detail::code_table::requantize(in0, out, out.qmin(), out.qmax()));
+      }
       if (const auto* add = std::get_if<add_op>(&l.op)) {
         st.add = detail::add_params(in0, slots_[st.from[1]].params, out, add->clamp);
       } else if (std::holds_alternative<concat_op>(l.op)) {

@@ -309,6 +309,9 @@ void basic_model<Backend>::execute(const detail::code_step& st, std::size_t n) {
           pool_.for_rows(out_pixels, [&](std::size_t b, std::size_t e) {
             auto& sums = detail::thread_scratch<std::int32_t>(in.channels);
             detail::code_pool(x, in, op, is_signed, &st.average, y, b, e, sums.data());
+            if (op.max && !st.tables.empty()) {
+              st.tables[0].apply(y + b * in.channels, (e - b) * in.channels, y + b * in.channels);
+            }
           }, 16);
         } else if constexpr (std::is_same_v<T, global_pool_op>) {
           const std::size_t pixels = in.height * in.width, c = in.channels;
@@ -326,6 +329,7 @@ void basic_model<Backend>::execute(const detail::code_step& st, std::size_t n) {
           }
         } else if constexpr (std::is_same_v<T, flatten_op>) {
           detail::flatten_chw(x, in, n, y);
+          if (!st.tables.empty()) st.tables[0].apply(y, n * in.elements(), y);
         } else if constexpr (std::is_same_v<T, clamp_op>) {
           st.tables[0].apply(x, n * in.elements(), y);
         } else {
