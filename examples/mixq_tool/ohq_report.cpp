@@ -148,7 +148,7 @@ void ohq_run::solve_and_evaluate() {
     std::string asked;
     for (const auto& b : budgets_) asked += fmt::format("{}{} ({} = {:.6g})", asked.empty() ? "" : ", ", b.text,
                                                         problem_.cost_names[b.cost], b.total);
-    throw input_error(fmt::format("no plan meets {}: the least reachable totals are {} (all-INT8: {:.6g} us, {:.6g} "
+    throw input_error(fmt::format("no plan meets {}: the least reachable totals are {} (all-INT8: {:.6g} us, {:.0f} "
                                   "bytes)",
                                   asked, least, int8_.latency.median, int8_totals_[1]));
   }
