@@ -113,7 +113,7 @@ mixq::latency_table ohq_session::profile(const std::vector<mixq::precision>& opt
   std::vector<float> out(single.output_elements());
   single.run(sample_, 1, out);
   return mixq::profile_latency(single, sample_, o, [&](std::size_t k, std::size_t total) {
-    progress_.status(fmt::format("profile: {} ({}/{})", mixq::to_string(options[k]), k + 1, total));
+    if (k < total) progress_.status(fmt::format("profile: {} precisions in turn, until the medians settle", total));
   });
 }
 
@@ -239,7 +239,7 @@ json check_json(ohq_session& s, const mixq::latency_table& t, std::size_t n) {
   mixq::model single(s.network_ptr(), s.calibration(), s.base_plan(), {.max_batch = 1, .threads = s.threads()});
   std::mt19937 rng(20261203);
   json plans = json::array();
-  double worst = 0, sum = 0;
+  double worst = 0, sum = 0, worst_ratio = 0, sum_ratio = 0;
   for (std::size_t k = 0; k < n; ++k) {
     std::vector<mixq::precision> plan;
     std::string text;
@@ -253,16 +253,24 @@ json check_json(ohq_session& s, const mixq::latency_table& t, std::size_t n) {
     const auto c = mixq::check_latency(single, t, plan, s.sample());
     worst = std::max(worst, std::fabs(c.relative_error()));
     sum += std::fabs(c.relative_error());
+    worst_ratio = std::max(worst_ratio, std::fabs(c.ratio_error()));
+    sum_ratio += std::fabs(c.ratio_error());
     plans.push_back({{"plan", text},
                      {"predicted_us", c.predicted_us},
                      {"measured_us", c.measured_us},
                      {"measured_spread_us", {c.p10_us, c.p90_us}},
-                     {"relative_error", c.relative_error()}});
+                     {"relative_error", c.relative_error()},
+                     {"int8_predicted_us", c.reference_predicted_us},
+                     {"int8_measured_us", c.reference_measured_us},
+                     {"ratio_to_int8_error", c.ratio_error()}});
   }
   s.progress_lines().done();
+  const double count = n ? static_cast<double>(n) : 1.0;
   return {{"plans", std::move(plans)},
-          {"mean_abs_relative_error", n ? sum / static_cast<double>(n) : 0.0},
-          {"max_abs_relative_error", worst}};
+          {"mean_abs_relative_error", sum / count},
+          {"max_abs_relative_error", worst},
+          {"mean_abs_ratio_to_int8_error", sum_ratio / count},
+          {"max_abs_ratio_to_int8_error", worst_ratio}};
 }
 
 }  // namespace mixq_tool

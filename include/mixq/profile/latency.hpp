@@ -4,9 +4,10 @@
 // deployed kernels, the whole of it, one sample at a time, and every layer's
 // steps are timed where they run -- in sequence, with the cache state the
 // layers before them leave. For each candidate precision p the network runs
-// with every layer at p (where a kernel exists) until each layer's median
-// settles; the median is that layer's latency at p, the 10th-90th
-// percentile range its spread. What no plan changes -- the layers without
+// with every layer at p (where a kernel exists) -- the precisions in turn, a
+// few runs each, so that a drift of the machine's speed touches all alike --
+// until each layer's median settles; the median is that layer's latency at
+// p, the 10th-90th percentile range its spread. What no plan changes -- the layers without
 // weights, the executor itself -- is kept apart as `other_us`.
 //
 //   mixq::latency_table t = mixq::profile_latency(model, one_input);
@@ -39,8 +40,11 @@ struct profile_options {
   /// Candidate precisions; a layer gets those it has a kernel for.
   std::vector<precision> precisions = {{8, 8}, {4, 8}, {2, 8}, {4, 4}, {2, 2}};
   std::size_t warmup_runs = 10;
-  std::size_t min_runs = 40;      ///< timed runs per precision, at least
-  std::size_t max_runs = 2000;    ///< and at most
+  std::size_t min_runs = 200;     ///< timed runs per precision, at least
+  std::size_t max_runs = 4000;    ///< and at most
+  /// Rounds go on for at least this long in all, so that the medians span
+  /// more than one spell of a shared machine's speed.
+  double min_seconds = 1.0;
   double max_seconds = 4.0;       ///< per precision
   /// Stop when no layer's median moved by more than this share of itself
   /// (or 0.2 % of the whole network) over the last round of runs.
@@ -118,42 +122,60 @@ inline double quantile(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
 }
 
-// Timed runs of one sample until every layer's median settles: per plan layer
-// (and, last, the rest and the whole) the list of times in microseconds.
+inline constexpr std::size_t runs_per_round = 10;
+
+// One series of timed runs per plan, taken in interleaved rounds (a few
+// runs of each plan in turn) until every layer's median settles in every
+// series: a machine whose speed drifts -- a shared host, a clock that steps --
+// then slows all plans alike instead of whichever ran during the slow spell.
+// Per plan, per layer (and, last, the rest and the whole), the times in
+// microseconds.
 template <QuantizableNetwork N>
-std::vector<std::vector<double>> timed_runs(N& net, std::span<const float> input, const profile_options& o) {
+std::vector<std::vector<std::vector<double>>> timed_rounds(N& net, std::span<const float> input,
+                                                           const std::vector<std::vector<precision>>& plans,
+                                                           const profile_options& o) {
   const std::size_t L = net.layer_count();
   std::vector<float> out(net.output_elements());
   std::vector<double> seconds;  // sized by the network: one entry per layer it times
-  for (std::size_t r = 0; r < o.warmup_runs; ++r) net.run(input, 1, out);
-  std::vector<std::vector<double>> times(L + 2);
-  std::vector<double> last_median(L + 2, -1.0);
+  auto apply = [&](const std::vector<precision>& plan) {
+    for (std::size_t l = 0; l < L; ++l) net.set_precision(l, plan[l]);
+  };
+  for (const auto& plan : plans) {
+    apply(plan);
+    for (std::size_t r = 0; r < o.warmup_runs; ++r) net.run(input, 1, out);
+  }
+  std::vector<std::vector<std::vector<double>>> times(plans.size(), std::vector<std::vector<double>>(L + 2));
+  std::vector<std::vector<double>> last_median(plans.size(), std::vector<double>(L + 2, -1.0));
   const auto start = std::chrono::steady_clock::now();
-  constexpr std::size_t round = 10;
-  for (std::size_t r = 1; r <= o.max_runs; ++r) {
-    std::fill(seconds.begin(), seconds.end(), 0.0);
-    const auto t0 = std::chrono::steady_clock::now();
-    net.run(input, 1, out, &seconds);
-    const double whole = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-    std::vector<double> per(L + 2, 0.0);
-    for (std::size_t i = 0; i < seconds.size(); ++i) per[std::min(net.weighted_index(i), L)] += seconds[i] * 1e6;
-    per[L + 1] = whole;
-    per[L] = std::max(0.0, whole - [&] {
-      double s = 0;
-      for (std::size_t l = 0; l < L; ++l) s += per[l];
-      return s;
-    }());
-    for (std::size_t k = 0; k < L + 2; ++k) times[k].push_back(per[k]);
-    if (r % round != 0) continue;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  constexpr std::size_t round = runs_per_round;
+  const double budget = o.max_seconds * static_cast<double>(plans.size());
+  for (std::size_t r = round; r <= o.max_runs; r += round) {
     bool settled = r >= o.min_runs;
-    const double total = quantile(times[L + 1], 0.5);
-    for (std::size_t k = 0; k < L + 2; ++k) {
-      const double m = quantile(times[k], 0.5);
-      if (std::fabs(m - last_median[k]) > std::max(o.settle * m, 0.002 * total)) settled = false;
-      last_median[k] = m;
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+      apply(plans[k]);
+      net.run(input, 1, out);  // untimed: the caches hold the previous plan's weights
+      for (std::size_t i = 0; i < round; ++i) {
+        std::fill(seconds.begin(), seconds.end(), 0.0);
+        const auto t0 = std::chrono::steady_clock::now();
+        net.run(input, 1, out, &seconds);
+        const double whole = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        std::vector<double> per(L + 2, 0.0);
+        for (std::size_t j = 0; j < seconds.size(); ++j) per[std::min(net.weighted_index(j), L)] += seconds[j] * 1e6;
+        double layers = 0;
+        for (std::size_t l = 0; l < L; ++l) layers += per[l];
+        per[L] = std::max(0.0, whole - layers);
+        per[L + 1] = whole;
+        for (std::size_t j = 0; j < L + 2; ++j) times[k][j].push_back(per[j]);
+      }
+      const double total = quantile(times[k][L + 1], 0.5);
+      for (std::size_t j = 0; j < L + 2; ++j) {
+        const double m = quantile(times[k][j], 0.5);
+        if (std::fabs(m - last_median[k][j]) > std::max(o.settle * m, 0.002 * total)) settled = false;
+        last_median[k][j] = m;
+      }
     }
-    if (settled || elapsed > o.max_seconds) break;
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if ((settled && elapsed >= o.min_seconds) || elapsed > budget) break;
   }
   return times;
 }
@@ -162,7 +184,8 @@ std::vector<std::vector<double>> timed_runs(N& net, std::span<const float> input
 
 /// Each layer's latency at each of options.precisions, measured on this
 /// device on `input` (one sample). The network's plan is restored after.
-/// `on_precision(k, total)` reports progress.
+/// `on_precision(k, total)` reports progress: (0, total) before the
+/// interleaved runs of all `total` precisions, (total, total) after.
 template <QuantizableNetwork N>
 latency_table profile_latency(N& net, std::span<const float> input, const profile_options& options = {},
                               const std::function<void(std::size_t, std::size_t)>& on_precision = {}) {
@@ -181,38 +204,61 @@ latency_table profile_latency(N& net, std::span<const float> input, const profil
   t.pinned = pin.pinned();
   t.layers.resize(L);
   for (std::size_t l = 0; l < L; ++l) t.layers[l].name = std::string(net.layer_name(l));
-  for (std::size_t k = 0; k < options.precisions.size(); ++k) {
-    const precision p = options.precisions[k];
-    if (on_precision) on_precision(k, options.precisions.size());
+  // Every layer at p where it has a kernel (its own precision elsewhere).
+  std::vector<precision> measured;
+  std::vector<std::vector<precision>> plans;
+  for (const precision p : options.precisions) {
+    std::vector<precision> plan(L);
     bool any = false;
     for (std::size_t l = 0; l < L; ++l) {
       const bool ok = net.supports(l, p);
       any = any || ok;
-      net.set_precision(l, ok ? p : saved[l]);
+      plan[l] = ok ? p : saved[l];
     }
     if (!any) continue;
-    const auto times = detail::timed_runs(net, input, options);
+    measured.push_back(p);
+    plans.push_back(std::move(plan));
+  }
+  if (on_precision) on_precision(0, plans.size());
+  const auto times = detail::timed_rounds(net, input, plans, options);
+  for (std::size_t k = 0; k < plans.size(); ++k) {
+    const precision p = measured[k];
     for (std::size_t l = 0; l < L; ++l) {
       if (!net.supports(l, p)) continue;
-      t.layers[l].options.push_back({p, detail::quantile(times[l], 0.5), detail::quantile(times[l], 0.1),
-                                     detail::quantile(times[l], 0.9), net.cost(l, p)});
+      t.layers[l].options.push_back({p, detail::quantile(times[k][l], 0.5), detail::quantile(times[k][l], 0.1),
+                                     detail::quantile(times[k][l], 0.9), net.cost(l, p)});
     }
     t.precisions.push_back(p);
-    t.other_us.push_back(detail::quantile(times[L], 0.5));
-    t.end_to_end_us.push_back(detail::quantile(times[L + 1], 0.5));
-    t.runs += times[L + 1].size();
+    t.other_us.push_back(detail::quantile(times[k][L], 0.5));
+    t.end_to_end_us.push_back(detail::quantile(times[k][L + 1], 0.5));
+    t.runs += times[k][L + 1].size();
   }
+  if (on_precision) on_precision(plans.size(), plans.size());
   for (std::size_t l = 0; l < L; ++l) net.set_precision(l, saved[l]);
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return t;
 }
 
-/// A plan's latency: as the table predicts it, and as measured end to end.
+/// A plan's latency: as the table predicts it, and as measured end to end --
+/// next to a reference plan (all 8-bit) measured in the same interleaved
+/// rounds, so that a drift of the machine's speed between the profile and
+/// the check shows apart from an error of the table.
 struct latency_check {
   double predicted_us = 0;
   double measured_us = 0;
   double p10_us = 0, p90_us = 0;  ///< the measurement's spread
+  double reference_predicted_us = 0, reference_measured_us = 0;
+  /// The plan's latency over the reference's, measured: the median over
+  /// rounds of the ratio of their medians in that round (runs a few
+  /// milliseconds apart, so a spell of the machine's speed cancels out).
+  double measured_ratio = 0;
   double relative_error() const { return measured_us > 0 ? (predicted_us - measured_us) / measured_us : 0.0; }
+  /// The error of the predicted ratio to the reference: what budgets given
+  /// as multiples of the all-INT8 latency depend on.
+  double ratio_error() const {
+    if (measured_ratio <= 0 || reference_predicted_us <= 0) return 0.0;
+    return (predicted_us / reference_predicted_us - measured_ratio) / measured_ratio;
+  }
 };
 
 /// The table's prediction for a plan: the fixed part plus each layer's option.
@@ -230,31 +276,51 @@ inline double predict_latency(const latency_table& t, const std::vector<precisio
 }
 
 /// Measures `plan` end to end (median of timed single-sample runs, pinned
-/// like the profile) and compares it with the table's prediction. The
-/// network's plan is restored after.
+/// like the profile), interleaved with the all-8-bit plan where every layer
+/// has it, and compares both with the table's prediction. The network's
+/// plan is restored after.
 template <QuantizableNetwork N>
 latency_check check_latency(N& net, const latency_table& t, const std::vector<precision>& plan,
                             std::span<const float> input, const profile_options& options = {}) {
   const std::size_t L = net.layer_count();
-  std::vector<precision> saved(L);
+  if (plan.size() != L) {
+    MIXQ_THROW(error, "mixq::check_latency: the plan has {} precisions; expected one per layer ({})", plan.size(), L);
+  }
+  std::vector<precision> saved(L), reference(L, precision{8, 8});
+  bool has_reference = true;
   for (std::size_t l = 0; l < L; ++l) {
     saved[l] = net.layer_precision(l);
-    net.set_precision(l, plan.at(l));
+    const auto& opts = t.layers.at(l).options;
+    has_reference = has_reference && std::any_of(opts.begin(), opts.end(), [](const latency_option& o) {
+      return o.bits == precision{8, 8};
+    });
   }
   detail::thread_pin pin(options.pin_thread);
-  std::vector<float> out(net.output_elements());
-  for (std::size_t r = 0; r < options.warmup_runs; ++r) net.run(input, 1, out);
-  std::vector<double> times;
-  const auto start = std::chrono::steady_clock::now();
-  while (times.size() < std::max<std::size_t>(options.min_runs, 50)) {
-    const auto t0 = std::chrono::steady_clock::now();
-    net.run(input, 1, out);
-    times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > options.max_seconds) break;
-  }
+  std::vector<std::vector<precision>> plans = {plan};
+  if (has_reference) plans.push_back(reference);
+  profile_options o = options;
+  o.min_runs = std::max<std::size_t>(o.min_runs, 50);
+  o.max_runs = o.min_runs;  // a fixed count: the medians of whole runs need no settling rule
+  const auto times = detail::timed_rounds(net, input, plans, o);
   for (std::size_t l = 0; l < L; ++l) net.set_precision(l, saved[l]);
-  return {predict_latency(t, plan), detail::quantile(times, 0.5), detail::quantile(times, 0.1),
-          detail::quantile(times, 0.9)};
+  latency_check c{predict_latency(t, plan), detail::quantile(times[0][L + 1], 0.5),
+                  detail::quantile(times[0][L + 1], 0.1), detail::quantile(times[0][L + 1], 0.9)};
+  if (has_reference) {
+    c.reference_predicted_us = predict_latency(t, reference);
+    c.reference_measured_us = detail::quantile(times[1][L + 1], 0.5);
+    const auto& a = times[0][L + 1];
+    const auto& b = times[1][L + 1];
+    std::vector<double> ratios;
+    for (std::size_t r = 0; r + detail::runs_per_round <= std::min(a.size(), b.size()); r += detail::runs_per_round) {
+      const auto round_median = [&](const std::vector<double>& v) {
+        return detail::quantile({v.begin() + static_cast<std::ptrdiff_t>(r),
+                                 v.begin() + static_cast<std::ptrdiff_t>(r + detail::runs_per_round)}, 0.5);
+      };
+      ratios.push_back(round_median(a) / round_median(b));
+    }
+    c.measured_ratio = detail::quantile(ratios, 0.5);
+  }
+  return c;
 }
 
 }  // namespace mixq
