@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -271,6 +272,103 @@ json check_json(ohq_session& s, const mixq::latency_table& t, std::size_t n) {
           {"max_abs_relative_error", worst},
           {"mean_abs_ratio_to_int8_error", sum_ratio / count},
           {"max_abs_ratio_to_int8_error", worst_ratio}};
+}
+
+json rank_check_json(ohq_session& s, const mixq::sensitivity_table& data, const mixq::sensitivity_table* weight,
+                     std::size_t n, std::size_t images) {
+  if (!s.data()) throw input_error("--check needs --data DIR: the test images that measure each plan's accuracy");
+  const mixq::io::dataset test = load_data(*s.data(), mixq::io::split::test, images, s.net());
+  const std::size_t L = data.layers.size();
+  auto accuracy_of = [&](const mixq::precision_plan& plan, std::string_view what) {
+    mixq::model m(s.network_ptr(), s.calibration(), plan, {.max_batch = 64, .threads = s.threads()});
+    const auto classes = predict(m, test, s.progress_lines(), what);
+    std::size_t correct = 0;
+    for (std::size_t i = 0; i < test.size(); ++i) correct += classes[i] == static_cast<std::size_t>(test.labels[i]);
+    return static_cast<double>(correct) / static_cast<double>(test.size());
+  };
+  const double reference = accuracy_of({.all = data.reference}, "reference");
+
+  // Plans from mild to harsh: a share q of the layers (q uniform in [0, 1])
+  // draw one of their options other than w8a8 at random, the rest keep w8a8.
+  std::mt19937 rng(20261204);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::vector<std::string> metrics = {"kl", "mse", "sqnr", "flips"};
+  std::map<std::string, std::vector<double>> sums;
+  std::vector<double> drops;
+  json plans = json::array();
+  for (std::size_t k = 0; k < n; ++k) {
+    const double q = unit(rng);
+    mixq::precision_plan plan{.all = {8, 8}};
+    std::vector<std::size_t> pick(L, 0);
+    std::string text;
+    for (std::size_t l = 0; l < L; ++l) {
+      const auto& row = data.layers[l];
+      std::size_t eight = 0;
+      while (eight < row.size() && row[eight].bits != mixq::precision{8, 8}) ++eight;
+      pick[l] = eight < row.size() ? eight : 0;
+      if (row.size() > 1 && unit(rng) < q) {
+        do pick[l] = std::uniform_int_distribution<std::size_t>(0, row.size() - 1)(rng);
+        while (pick[l] == eight);
+      }
+    }
+    // A mixed plan: at least one layer off w8a8.
+    std::vector<std::size_t> choosable;
+    bool mixed = false;
+    for (std::size_t l = 0; l < L; ++l) {
+      if (data.layers[l].size() > 1) choosable.push_back(l);
+      mixed = mixed || data.layers[l][pick[l]].bits != mixq::precision{8, 8};
+    }
+    if (!mixed && !choosable.empty()) {
+      const std::size_t l = choosable[std::uniform_int_distribution<std::size_t>(0, choosable.size() - 1)(rng)];
+      const std::size_t eight = pick[l];
+      do pick[l] = std::uniform_int_distribution<std::size_t>(0, data.layers[l].size() - 1)(rng);
+      while (pick[l] == eight);
+    }
+    for (std::size_t l = 0; l < L; ++l) {
+      plan.layers.emplace_back(data.names[l], data.layers[l][pick[l]].bits);
+      text += fmt::format("{}{}", text.empty() ? "" : " ", mixq::to_string(data.layers[l][pick[l]].bits));
+    }
+    s.progress_lines().status(fmt::format("check: plan {}/{}", k + 1, n));
+    const double drop = reference - accuracy_of(plan, "plan");
+    drops.push_back(drop);
+    json sum_of = json::object();
+    for (const auto& name : metrics) {
+      double total = 0;
+      for (std::size_t l = 0; l < L; ++l) {
+        const auto& e = data.layers[l][pick[l]];
+        total += name == "kl" ? e.kl : name == "mse" ? e.mse : name == "sqnr" ? e.sqnr : e.flips;
+      }
+      sums[name].push_back(total);
+      sum_of[name] = total;
+    }
+    if (weight) {
+      double total = 0;
+      for (std::size_t l = 0; l < L; ++l) {
+        const auto bits = data.layers[l][pick[l]].bits;
+        for (const auto& e : weight->layers[l]) {
+          if (e.bits == bits) total += e.mse;
+        }
+      }
+      sums["weight"].push_back(total);
+      sum_of["weight"] = total;
+    }
+    plans.push_back({{"plan", text}, {"accuracy_drop", drop}, {"summed_sensitivity", std::move(sum_of)}});
+  }
+  s.progress_lines().done();
+  json rho = json::object();
+  std::string best;
+  double best_rho = -2;
+  for (const auto& [name, values] : sums) {
+    const double r = mixq::spearman(values, drops);
+    rho[name] = r;
+    if (r > best_rho) best_rho = r, best = name;
+  }
+  return {{"plans", n},
+          {"images", test.size()},
+          {"reference_accuracy", reference},
+          {"spearman", std::move(rho)},
+          {"best_metric", best},
+          {"plan_results", std::move(plans)}};
 }
 
 }  // namespace mixq_tool

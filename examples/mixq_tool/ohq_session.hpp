@@ -76,6 +76,14 @@ json problem_json(const ohq_session& s, const mixq::latency_table* latency, cons
 /// `n` random plans over the table's precisions, measured end to end against the table's prediction.
 json check_json(ohq_session& s, const mixq::latency_table& t, std::size_t n);
 
+/// The sensitivity proxy against reality: `n` random mixed plans over the
+/// table's options, each plan's summed sensitivity under every metric (the
+/// data table's four, and the weight-only table's when given) against its
+/// measured accuracy drop on the first `images` test images; Spearman's rank
+/// correlation per metric.
+json rank_check_json(ohq_session& s, const mixq::sensitivity_table& data, const mixq::sensitivity_table* weight,
+                     std::size_t n, std::size_t images);
+
 /// The CPU's model name, from /proc/cpuinfo where there is one.
 std::string cpu_name();
 

@@ -14,6 +14,10 @@
 //   mse    mean squared difference of the logits
 //   sqnr   noise / signal power of the logits (lower is better; -10 log10 of it is the SQNR in dB)
 //   flips  the share of samples whose top-1 class changes
+//
+// spearman() is the check of such a proxy against reality: the rank
+// correlation between plans' summed sensitivities and their measured
+// accuracy drops (`mixq sensitivity --check N`).
 
 #include <algorithm>
 #include <chrono>
@@ -166,6 +170,40 @@ sensitivity_table measure_sensitivity(N& net, std::span<const float> inputs, std
   for (std::size_t l = 0; l < L; ++l) net.set_precision(l, saved[l]);
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return t;
+}
+
+/// Spearman's rank correlation of two equally long series (ties get their
+/// average rank): how well a proxy such as a plan's summed sensitivity
+/// orders plans by what it stands for, such as their measured accuracy drop.
+/// 0 when either series is constant.
+inline double spearman(std::span<const double> x, std::span<const double> y) {
+  if (x.size() != y.size()) {
+    MIXQ_THROW(error, "mixq::spearman: the series have {} and {} values; expected the same number", x.size(), y.size());
+  }
+  const auto ranks = [](std::span<const double> v) {
+    std::vector<std::size_t> order(v.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (std::size_t i = 0; i < order.size();) {
+      std::size_t j = i;
+      while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+      const double average = 0.5 * static_cast<double>(i + j) + 1.0;
+      for (std::size_t k = i; k <= j; ++k) r[order[k]] = average;
+      i = j + 1;
+    }
+    return r;
+  };
+  const std::vector<double> rx = ranks(x), ry = ranks(y);
+  const double n = static_cast<double>(x.size());
+  const double mean = (n + 1) / 2;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    sxy += (rx[i] - mean) * (ry[i] - mean);
+    sxx += (rx[i] - mean) * (rx[i] - mean);
+    syy += (ry[i] - mean) * (ry[i] - mean);
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0.0;
 }
 
 }  // namespace mixq

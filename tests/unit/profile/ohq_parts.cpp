@@ -181,3 +181,17 @@ TEST_CASE("allocation_problem: the tables' options in common, solved and read ba
   sens.layers.pop_back();
   CHECK_THROWS_WITH(allocation_problem(lat, sens), Catch::Contains("the latency table has 2 layers and the sensitivity table 1"));
 }
+
+TEST_CASE("spearman: rank correlation by its definition, ties at their average rank", "[sensitivity]") {
+  const std::vector<double> x = {1, 2, 3, 4, 5};
+  CHECK(spearman(x, std::vector<double>{10, 20, 30, 40, 50}) == Approx(1.0));
+  CHECK(spearman(x, std::vector<double>{5, 4, 3, 2, 1}) == Approx(-1.0));
+  // Monotone but not linear: still 1.
+  CHECK(spearman(x, std::vector<double>{1, 8, 27, 64, 1000}) == Approx(1.0));
+  // No ties: 1 - 6 sum d^2 / (n (n^2 - 1)); ranks of y are 2 1 4 3 5, d^2 sums to 4.
+  CHECK(spearman(x, std::vector<double>{0.2, 0.1, 0.4, 0.3, 0.5}) == Approx(1.0 - 6.0 * 4 / (5 * 24)));
+  // Ties: y ranks 1.5 1.5 3 4 5; Pearson of the ranks by hand (sxy = 9.5, sxx = 10, syy = 9.5).
+  CHECK(spearman(x, std::vector<double>{7, 7, 8, 9, 10}) == Approx(9.5 / std::sqrt(10.0 * 9.5)));
+  CHECK(spearman(x, std::vector<double>{3, 3, 3, 3, 3}) == 0.0);
+  CHECK_THROWS_WITH(spearman(x, std::vector<double>{1, 2}), Catch::Contains("5 and 2 values"));
+}
