@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include <mixq/model/zoo.hpp>
+
 namespace mixq_tool {
 
 // ---- arguments
@@ -91,6 +93,20 @@ void progress::done() const {
 
 std::shared_ptr<const mixq::network> load_network(const std::string& path) {
   try {
+    // zoo:NAME[:IMAGE] -- a reference architecture with random weights (latency work needs no trained one).
+    if (path.rfind("zoo:", 0) == 0) {
+      const std::string spec = path.substr(4);
+      const auto colon = spec.find(':');
+      mixq::zoo::zoo_options o;
+      if (colon != std::string::npos) {
+        const std::string size = spec.substr(colon + 1);
+        if (size.empty() || size.size() > 4 || size.find_first_not_of("0123456789") != std::string::npos) {
+          throw input_error(fmt::format("{}: the image size is '{}'; expected a number such as 224", path, size));
+        }
+        o.image = std::stoul(size);
+      }
+      return std::make_shared<const mixq::network>(mixq::zoo::by_name(spec.substr(0, colon), o));
+    }
     return std::make_shared<const mixq::network>(mixq::import_onnx(path));
   } catch (const mixq::error& e) {
     throw input_error(e.what());

@@ -22,16 +22,22 @@ constexpr std::string_view profile_help = R"(usage: mixq profile MODEL.onnx [opt
 
 Measures, on this machine with the deployed kernels, each layer's latency at
 each candidate precision: the network runs one sample at a time with every
-layer at one precision, each layer's steps timed where they run, until the
-medians settle. Prints an allocation problem without sensitivities
-(docs/ohq.md): layers[].options[].{w_bits, a_bits, costs.{latency_us,
-size_bytes, bops}}, with "fixed" holding what no plan changes.
+layer at one precision -- the precisions in turn, a few runs each, for at
+least a second -- each layer's steps timed where they run, until the medians
+settle. Prints an allocation problem without sensitivities (docs/ohq.md):
+layers[].options[].{w_bits, a_bits, costs.{latency_us, size_bytes, bops}},
+with "fixed" holding what no plan changes.
+
+MODEL.onnx may also be zoo:resnet18 or zoo:mobilenet_v2, optionally with an
+image size (zoo:mobilenet_v2:160): the reference architecture with random
+weights, 224 x 224 x 3 by default (latency does not depend on weights).
 
   --options LIST     precisions to measure (default w8a8,w4a8,w2a8,w4a4,w2a2)
   --data DIR         calibration images for a float model (default: activation
                      ranges from synthetic inputs; latency does not depend on them)
   --check N          also measure N random mixed plans end to end against the
-                     table's prediction
+                     table's prediction, each interleaved with all-INT8 (the
+                     error of the plan's latency and of its ratio to INT8)
   --threads T        worker threads (default 1)
   --progress         progress on stderr even when it is not a terminal
 )";

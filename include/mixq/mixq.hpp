@@ -42,6 +42,18 @@
 #include <mixq/calibration/percentile.hpp>
 #include <mixq/calibration/report.hpp>
 
+#include <mixq/model/builder.hpp>
+#include <mixq/model/calibrate.hpp>
+#include <mixq/model/graph.hpp>
+#include <mixq/model/model.hpp>
+#include <mixq/model/network_interface.hpp>
+#include <mixq/model/precision.hpp>
+#include <mixq/model/zoo.hpp>
+
+#include <mixq/profile/latency.hpp>
+#include <mixq/profile/problem.hpp>
+#include <mixq/sensitivity/mqe.hpp>
+
 #include <mixq/io/format.hpp>
 
 #include <mixq/alloc/alloc.hpp>

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include <mixq/model/calibrate.hpp>
+#include <mixq/model/detail/layer_weights.hpp>
 #include <mixq/model/model.hpp>
+#include <mixq/model/zoo.hpp>
 
 #include "unit/model/arch_models.hpp"
 #include "unit/model/networks.hpp"
@@ -173,4 +175,29 @@ TEST_CASE("model: bad plans and inputs are errors that say what is wrong", "[mod
   CHECK_THROWS_WITH(calibrate(net, x, 0), Catch::Contains("no samples"));
   std::vector<float> nan(300, std::nanf(""));
   CHECK_THROWS(calibrate(net, nan, 1));
+}
+
+TEST_CASE("zoo: ResNet-18 and MobileNetV2 have torchvision's layers, weights and multiply-accumulates", "[model]") {
+  // torchvision 0.14's models at 224 x 224 (models/ has no copy; counted with
+  // forward hooks): weights of every Conv2d and Linear, and their MACs.
+  struct expected {
+    mixq::network net;
+    std::size_t layers, weights, macs;
+  };
+  for (auto& [net, layers, weights, macs] : {expected{mixq::zoo::resnet18(), 21, 11678912, 1814073344},
+                                             expected{mixq::zoo::mobilenet_v2(), 53, 3469760, 300774272}}) {
+    CHECK(net.weighted_layers().size() == layers);
+    std::size_t w = 0, m = 0;
+    for (const std::size_t i : net.weighted_layers()) {
+      const auto& l = net.layers()[i];
+      w += mixq::detail::weight_matrix_of(l).weights->size();
+      m += mixq::layer_macs(l, net.values());
+    }
+    CHECK(w == weights);
+    CHECK(m == macs);
+    CHECK(net.output_shape().channels == 1000);
+  }
+  CHECK(mixq::zoo::mobilenet_v2({.image = 96, .classes = 10}).output_shape().channels == 10);
+  CHECK_THROWS_WITH(mixq::zoo::resnet18({.image = 8}), Catch::Contains("image 8"));
+  CHECK_THROWS_WITH(mixq::zoo::by_name("vgg16"), Catch::Contains("'vgg16' is not a zoo network"));
 }
