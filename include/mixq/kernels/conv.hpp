@@ -73,38 +73,102 @@ inline requantized_output rows_from(const requantized_output& out, std::size_t f
 // The lane the input zero point has in an 8-bit lane (two's complement for signed codes).
 inline std::uint8_t zero_lane(const conv_input& in) noexcept { return static_cast<std::uint8_t>(in.zero_point); }
 
-// Writes the patches of output pixels [first, first + count) as rows of K lanes.
+// n bytes from src to dst, and n copies of a byte, exactly: the short runs
+// of a patch row. Inline, as two fixed-size moves that overlap (the first
+// and the last 2^k bytes, 2^k <= n < 2^(k+1)), as glibc's memcpy does for
+// small sizes -- a call per tap costs more than the copy.
+MIXQ_INLINE void copy_lanes(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  auto two = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
+    std::uint8_t head[B], tail[B];
+    std::memcpy(head, src, B);
+    std::memcpy(tail, src + n - B, B);
+    std::memcpy(dst, head, B);
+    std::memcpy(dst + n - B, tail, B);
+  };
+  if (n >= 64) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 32) {
+    two(std::integral_constant<std::size_t, 32>{});
+  } else if (n >= 16) {
+    two(std::integral_constant<std::size_t, 16>{});
+  } else if (n >= 8) {
+    two(std::integral_constant<std::size_t, 8>{});
+  } else if (n >= 4) {
+    two(std::integral_constant<std::size_t, 4>{});
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+MIXQ_INLINE void fill_lanes(std::uint8_t* dst, std::uint8_t value, std::size_t n) noexcept {
+  if (n >= 64) {
+    std::memset(dst, value, n);
+    return;
+  }
+  std::uint8_t run[64];
+  std::memset(run, value, sizeof run);
+  copy_lanes(dst, run, n);
+}
+
+// Writes the patches of output pixels [first, first + count) as rows of K
+// lanes. The taps of one kernel row that fall inside the input are one run
+// of memory when the codes are bytes, packed pixel after pixel and not
+// dilated: one copy per kernel row, not one per tap (a 3x3 convolution of a
+// one-channel image would otherwise copy single bytes).
 template <kernel_path P>
 void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std::size_t count, std::uint8_t* rows,
             std::size_t row_stride) noexcept {
   const std::size_t oh = s.out_height(), ow = s.out_width();
-  const std::size_t c = s.channels;
+  const std::size_t c = s.channels, kw = s.kernel_w, tap_row = kw * c;
   const std::uint8_t pad = zero_lane(in);
-  for (std::size_t i = 0; i < count; ++i) {
+  const bool runs = in.bits == 8 && in.pixel_stride == c && s.dilation_w == 1;
+  // Signed arithmetic on purpose: a tap may fall in the padding.
+  const auto height = static_cast<std::ptrdiff_t>(s.height), width = static_cast<std::ptrdiff_t>(s.width);
+  const auto taps = static_cast<std::ptrdiff_t>(kw);
+  // Pixels in runs along one output row, kernel row by kernel row: each
+  // input row is found once per run, and the inner loop is a plain stride.
+  for (std::size_t i = 0; i < count;) {
     const std::size_t p = first + i;
-    const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-    std::uint8_t* dst = rows + i * row_stride;
+    const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x_begin = p % ow;
+    const std::size_t length = std::min(count - i, ow - x_begin);
     for (std::size_t ky = 0; ky < s.kernel_h; ++ky) {
-      // Input row of this tap, or a padding row (signed arithmetic on purpose).
+      std::uint8_t* dst = rows + i * row_stride + ky * tap_row;
       const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky * s.dilation_h) -
                       static_cast<std::ptrdiff_t>(s.pad_top);
-      for (std::size_t kx = 0; kx < s.kernel_w; ++kx, dst += c) {
-        const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx * s.dilation_w) -
-                        static_cast<std::ptrdiff_t>(s.pad_left);
-        if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(s.height) ||
-            ix >= static_cast<std::ptrdiff_t>(s.width)) {
-          std::memset(dst, pad, c);
+      if (iy < 0 || iy >= height) {
+        for (std::size_t j = 0; j < length; ++j, dst += row_stride) fill_lanes(dst, pad, tap_row);
+        continue;
+      }
+      const std::uint8_t* row = in.data + (n * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride;
+      for (std::size_t x = x_begin; x < x_begin + length; ++x, dst += row_stride) {
+        const auto x0 = static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+        if (runs) {
+          if (x0 >= 0 && x0 + taps <= width) {
+            copy_lanes(dst, row + static_cast<std::size_t>(x0) * c, tap_row);
+            continue;
+          }
+          // Taps [lo, hi) are inside the input, the rest padding.
+          const std::ptrdiff_t lo = std::clamp<std::ptrdiff_t>(-x0, 0, taps);
+          const std::ptrdiff_t hi = std::clamp<std::ptrdiff_t>(width - x0, lo, taps);
+          const auto lanes = [c](std::ptrdiff_t t) { return static_cast<std::size_t>(t) * c; };
+          fill_lanes(dst, pad, lanes(lo));
+          copy_lanes(dst + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
+          fill_lanes(dst + lanes(hi), pad, lanes(taps - hi));
           continue;
         }
-        const std::size_t pixel = (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
-        const std::uint8_t* src = in.data + pixel * in.pixel_stride;
-        if (in.bits == 8) {
-          std::memcpy(dst, src, c);
-        } else {
-          unpack_lanes<P>(src, c, in.bits, in.is_signed, dst);
+        for (std::size_t kx = 0; kx < kw; ++kx) {
+          const auto ix = x0 + static_cast<std::ptrdiff_t>(kx * s.dilation_w);
+          std::uint8_t* tap = dst + kx * c;
+          if (ix < 0 || ix >= width) {
+            fill_lanes(tap, pad, c);
+          } else if (const std::uint8_t* src = row + static_cast<std::size_t>(ix) * in.pixel_stride; in.bits == 8) {
+            copy_lanes(tap, src, c);
+          } else {
+            unpack_lanes<P>(src, c, in.bits, in.is_signed, tap);
+          }
         }
       }
     }
+    i += length;
   }
 }
 

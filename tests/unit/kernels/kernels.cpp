@@ -464,6 +464,18 @@ void check_conv(const kernel_table& table, random_source& r, const mixq::conv2d_
   std::vector<std::int32_t> c(s.out_pixels() * out_channels, 0);
   table.conv_i32(s, in, packed, bias.data(), {c.data(), out_channels}, {});
   REQUIRE(c == want);
+  // A range of output pixels (a caller's thread's share), starting and
+  // ending anywhere in a row: those rows as in the whole, nothing else written.
+  if (s.out_pixels() > 2) {
+    const std::size_t b = r.size(1, s.out_pixels() - 2), e = r.size(b + 1, s.out_pixels() - 1);
+    std::vector<std::int32_t> part(c.size(), 0);
+    table.conv_i32(s, in, packed, bias.data(), {part.data(), out_channels}, {b, e});
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      const std::size_t pixel = i / out_channels;
+      INFO("pixels [" << b << ", " << e << "), value " << i);
+      REQUIRE(part[i] == (pixel >= b && pixel < e ? want[i] : 0));
+    }
+  }
 
   const auto mult = random_multipliers(r, out_channels);
   const auto p = random_requantize(r, mult, 8, true);
@@ -503,6 +515,10 @@ TEST_CASE("convolution matches the reference", "[kernels][conv]") {
       mixq::conv2d_shape same{.batch = 1, .height = 9, .width = 9, .channels = 8, .kernel_h = 3, .kernel_w = 3,
                               .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
       check_conv(table, r, same, 2, true, 16);
+      // Wide patch rows (kernel rows of 3 x 40 bytes: the copies past 64 bytes).
+      mixq::conv2d_shape wide{.batch = 1, .height = 6, .width = 7, .channels = 40, .kernel_h = 3, .kernel_w = 3,
+                              .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
+      check_conv(table, r, wide, 8, false, 24);
     }
   }
 }
