@@ -32,8 +32,10 @@ measures the mixed network's accuracy on the test images of DIR and its
 latency end to end, next to FP32 and all-INT8. Prints a JSON report.
 
   --budget B         latency=R or size=R: R times the all-INT8 network's measured
-                     latency or size; latency_us=V, size_bytes=V: absolute;
-                     bops=R. Repeat for several budgets (at least one)
+                     latency (as the profile measured it; the plan is then
+                     checked against all-INT8 measured beside it) or size;
+                     latency_us=V, size_bytes=V: absolute; bops=R. Repeat for
+                     several budgets (at least one)
   --metric M         sensitivity metric: kl (default), mse, sqnr, flips, weight
   --samples N        training images for the sensitivities (default 256)
   --reference R      fp32 (default) or w8a8: what the other layers run at while
