@@ -4,10 +4,11 @@
 # only then. Works as root or through sudo.
 #
 #   scripts/bootstrap.sh            compilers, CMake, Ninja, the libraries (libonnx and protobuf for ONNX import),
-#                                   the aarch64 cross toolchain + qemu, Fashion-MNIST (load_dataset's test on real
-#                                   files), the ONNX backend node tests (libonnx-testdata)
+#                                   the aarch64 cross toolchain + qemu, Fashion-MNIST (the quick start, the trained-network
+#                                   tests), the ONNX backend node tests (libonnx-testdata)
 #   scripts/bootstrap.sh --bench    also the peers the benchmarks compare against
 #   scripts/bootstrap.sh --golden   also PyTorch, NumPy and python3-onnx, to regenerate tests/golden and tests/unit/io/data
+#   scripts/bootstrap.sh --models   also torchvision and OpenBLAS, to retrain models/ (train.py) and run qdq_semantics.py
 set -euo pipefail
 
 packages=(
@@ -22,7 +23,8 @@ for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf) ;;
     --golden) packages+=(python3-torch python3-numpy python3-onnx) ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --models) packages+=(python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread) ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "bootstrap.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
