@@ -126,6 +126,27 @@ constexpr std::size_t pool_window_size(const window& w, const tensor_shape& in, 
          taps(xo * w.stride_w, w.kernel_w, w.dilation_w, in.width + w.pad_left + w.pad_right);
 }
 
+/// Calls f(pixel, tap) for each input pixel (an index into the N x H x W
+/// pixels) that the window of output pixel (yo, xo) of image `img` covers
+/// inside the input, with the tap's index in the window (ky * kernel_w +
+/// kx), row by row; taps in the padding are skipped.
+template <class F>
+constexpr void for_each_window_pixel(const window& w, const tensor_shape& in, std::size_t img, std::size_t yo,
+                                     std::size_t xo, F&& f) {
+  for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
+    // Signed on purpose: a tap may fall in the padding.
+    const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
+                    static_cast<std::ptrdiff_t>(w.pad_top);
+    if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(in.height)) continue;
+    for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
+      const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
+                      static_cast<std::ptrdiff_t>(w.pad_left);
+      if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(in.width)) continue;
+      f((img * in.height + static_cast<std::size_t>(iy)) * in.width + static_cast<std::size_t>(ix), ky * w.kernel_w + kx);
+    }
+  }
+}
+
 /// The network's input (float; a quantized model quantizes it first).
 struct input_op {
   static constexpr std::string_view kind = "input";

@@ -101,6 +101,10 @@ private:
   void import_clip(const onnx::NodeProto& n);
   void import_conv(const onnx::NodeProto& n);
   void import_dense(const onnx::NodeProto& n);
+  // The stored weight codes' width (into s.bits) and the shift that makes them signed (128 for uint8).
+  std::int64_t weight_codes_of(const onnx::NodeProto& n, const quant_origin& q, source_weights& s) const;
+  // A quantized bias: int32 codes, zero point 0.
+  void bias_codes_of(const onnx::NodeProto& n, const quant_origin& b, source_weights& s) const;
   void import_pool(const onnx::NodeProto& n);
   void import_elementwise(const onnx::NodeProto& n);
   void import_batch_norm(const onnx::NodeProto& n);

@@ -68,6 +68,31 @@ inline window importer::read_window(const onnx::NodeProto& n, const tensor_shape
   return w;
 }
 
+inline std::int64_t importer::weight_codes_of(const onnx::NodeProto& n, const quant_origin& q,
+                                              source_weights& s) const {
+  const bool unsigned_codes = q.dtype == onnx::TensorProto::UINT8;
+  for (const auto z : q.zero_point) {
+    if (z != (unsigned_codes ? 128 : 0)) {
+      fail(n, fmt::format("weights with zero point {}; mixq's kernels take symmetric weights (zero point 0 for int8, "
+                          "128 for uint8)",
+                          z));
+    }
+  }
+  const std::int64_t shift = unsigned_codes ? 128 : 0;
+  s.bits = detail_import::weight_bits(q.qmin - shift, q.qmax - shift);
+  if (s.bits == 0) fail(n, fmt::format("weight codes in [{}, {}]; expected int8 codes", q.qmin - shift, q.qmax - shift));
+  return shift;
+}
+
+inline void importer::bias_codes_of(const onnx::NodeProto& n, const quant_origin& b, source_weights& s) const {
+  if (b.dtype != onnx::TensorProto::INT32) fail(n, "a quantized bias that is not int32");
+  for (const auto z : b.zero_point) {
+    if (z != 0) fail(n, fmt::format("a bias with zero point {}; expected 0", z));
+  }
+  s.bias.assign(b.codes.begin(), b.codes.end());
+  s.bias_scale = b.scale;
+}
+
 inline void importer::import_conv(const onnx::NodeProto& n) {
   const value_id x = float_input(n, 0);
   const tensor_shape in = shape_of(x);
@@ -115,29 +140,11 @@ inline void importer::import_conv(const onnx::NodeProto& n) {
     source_weights s;
     const quant_origin& q = *wt.origin;
     if (q.axis != -1 && q.axis != 0) fail(n, fmt::format("weights quantized along axis {}; expected per output channel (axis 0) or per tensor", q.axis));
-    const bool unsigned_codes = q.dtype == onnx::TensorProto::UINT8;
-    for (const auto z : q.zero_point) {
-      if (z != (unsigned_codes ? 128 : 0)) {
-        fail(n, fmt::format("weights with zero point {}; mixq's kernels take symmetric weights (zero point 0 for int8, "
-                            "128 for uint8)",
-                            z));
-      }
-    }
-    const std::int64_t shift = unsigned_codes ? 128 : 0;
-    s.bits = detail_import::weight_bits(q.qmin - shift, q.qmax - shift);
-    if (s.bits == 0) fail(n, fmt::format("weight codes in [{}, {}]; expected int8 codes", q.qmin - shift, q.qmax - shift));
+    const std::int64_t shift = weight_codes_of(n, q, s);
     s.codes.resize(q.codes.size());
     for (std::size_t k = 0; k < q.codes.size(); ++k) s.codes[ohwi(k)] = static_cast<std::int8_t>(q.codes[k] - shift);
     s.scale = q.scale;
-    if (bias && bias->origin) {
-      const quant_origin& b = *bias->origin;
-      if (b.dtype != onnx::TensorProto::INT32) fail(n, "a quantized bias that is not int32");
-      for (const auto z : b.zero_point) {
-        if (z != 0) fail(n, fmt::format("a bias with zero point {}; expected 0", z));
-      }
-      s.bias.assign(b.codes.begin(), b.codes.end());
-      s.bias_scale = b.scale;
-    }
+    if (bias && bias->origin) bias_codes_of(n, *bias->origin, s);
     op.source = std::move(s);
   }
   add_layer(n, std::move(op), {x});
@@ -185,33 +192,15 @@ inline void importer::import_dense(const onnx::NodeProto& n) {
       fail(n, fmt::format("weights quantized along axis {}; expected per output (axis {}) or per tensor", q.axis,
                           output_axis));
     }
-    const bool unsigned_codes = q.dtype == onnx::TensorProto::UINT8;
-    for (const auto z : q.zero_point) {
-      if (z != (unsigned_codes ? 128 : 0)) {
-        fail(n, fmt::format("weights with zero point {}; mixq's kernels take symmetric weights (zero point 0 for int8, "
-                            "128 for uint8)",
-                            z));
-      }
-    }
-    const std::int64_t shift = unsigned_codes ? 128 : 0;
     source_weights s;
-    s.bits = detail_import::weight_bits(q.qmin - shift, q.qmax - shift);
-    if (s.bits == 0) fail(n, fmt::format("weight codes in [{}, {}]; expected int8 codes", q.qmin - shift, q.qmax - shift));
+    const std::int64_t shift = weight_codes_of(n, q, s);
     s.codes.resize(n_out * k_in);
     for (std::size_t r = 0; r < n_out; ++r) {
       for (std::size_t k = 0; k < k_in; ++k) s.codes[r * k_in + k] = static_cast<std::int8_t>(q.codes[index(r, k)] - shift);
     }
     s.scale = q.scale;
     for (auto& v : s.scale) v *= alpha;
-    if (c && c->origin && beta == 1.0f && c->size() == n_out) {
-      const quant_origin& bq = *c->origin;
-      if (bq.dtype != onnx::TensorProto::INT32) fail(n, "a quantized bias that is not int32");
-      for (const auto z : bq.zero_point) {
-        if (z != 0) fail(n, fmt::format("a bias with zero point {}; expected 0", z));
-      }
-      s.bias.assign(bq.codes.begin(), bq.codes.end());
-      s.bias_scale = bq.scale;
-    }
+    if (c && c->origin && beta == 1.0f && c->size() == n_out) bias_codes_of(n, *c->origin, s);
     op.source = std::move(s);
   }
   add_layer(n, std::move(op), {x});

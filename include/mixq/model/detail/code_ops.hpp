@@ -180,49 +180,29 @@ inline void code_pool(const std::uint8_t* x, const tensor_shape& in, const pool_
       // Max of the codes lane by lane, as bytes of the codes' own signedness
       // (loops the compiler turns into byte max instructions).
       bool any = false;
-      for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
-        const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
-                        static_cast<std::ptrdiff_t>(w.pad_top);
-        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(in.height)) continue;
-        for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
-          const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
-                          static_cast<std::ptrdiff_t>(w.pad_left);
-          if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(in.width)) continue;
-          const std::uint8_t* src = x + ((img * in.height + static_cast<std::size_t>(iy)) * in.width +
-                                         static_cast<std::size_t>(ix)) * c;
-          if (!any) {
-            std::memcpy(out, src, c);
-          } else if (is_signed) {
-            for (std::size_t i = 0; i < c; ++i) {
-              out[i] = static_cast<std::uint8_t>(std::max(static_cast<std::int8_t>(out[i]), static_cast<std::int8_t>(src[i])));
-            }
-          } else {
-            for (std::size_t i = 0; i < c; ++i) out[i] = std::max(out[i], src[i]);
+      for_each_window_pixel(w, in, img, yo, xo, [&](std::size_t pixel, std::size_t) {
+        const std::uint8_t* src = x + pixel * c;
+        if (!any) {
+          std::memcpy(out, src, c);
+        } else if (is_signed) {
+          for (std::size_t i = 0; i < c; ++i) {
+            out[i] = static_cast<std::uint8_t>(std::max(static_cast<std::int8_t>(out[i]), static_cast<std::int8_t>(src[i])));
           }
-          any = true;
+        } else {
+          for (std::size_t i = 0; i < c; ++i) out[i] = std::max(out[i], src[i]);
         }
-      }
+        any = true;
+      });
       if (!any) std::memset(out, 0, c);  // a window wholly in the padding: the network's checks rule it out
       continue;
     }
     std::fill(sums, sums + c, 0);
     std::size_t count = 0;
-    for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
-      const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
-                      static_cast<std::ptrdiff_t>(w.pad_top);
-      for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
-        const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
-                        static_cast<std::ptrdiff_t>(w.pad_left);
-        if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(in.height) ||
-            ix >= static_cast<std::ptrdiff_t>(in.width)) {
-          continue;
-        }
-        ++count;
-        const std::uint8_t* src = x + ((img * in.height + static_cast<std::size_t>(iy)) * in.width +
-                                       static_cast<std::size_t>(ix)) * c;
-        for (std::size_t i = 0; i < c; ++i) sums[i] += lane_code(src[i], is_signed) - avg->in.zero_point;
-      }
-    }
+    for_each_window_pixel(w, in, img, yo, xo, [&](std::size_t pixel, std::size_t) {
+      ++count;
+      const std::uint8_t* src = x + pixel * c;
+      for (std::size_t i = 0; i < c; ++i) sums[i] += lane_code(src[i], is_signed) - avg->in.zero_point;
+    });
     const std::size_t divisor = op.count_include_pad ? pool_window_size(w, in, yo, xo) : count;
     for (std::size_t i = 0; i < c; ++i) out[i] = avg->finish(sums[i], divisor);
   }

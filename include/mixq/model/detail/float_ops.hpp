@@ -193,26 +193,15 @@ inline void float_pool(const float* x, const tensor_shape& in, const pool_op& op
     float* out = y + p * c;
     std::fill(out, out + c, op.max ? -std::numeric_limits<float>::infinity() : 0.0f);
     std::size_t count = 0;
-    for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
-      const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
-                      static_cast<std::ptrdiff_t>(w.pad_top);
-      for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
-        const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
-                        static_cast<std::ptrdiff_t>(w.pad_left);
-        if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(in.height) ||
-            ix >= static_cast<std::ptrdiff_t>(in.width)) {
-          continue;
-        }
-        ++count;
-        const float* src = x + ((img * in.height + static_cast<std::size_t>(iy)) * in.width +
-                                static_cast<std::size_t>(ix)) * c;
-        if (op.max) {
-          for (std::size_t i = 0; i < c; ++i) out[i] = std::max(out[i], src[i]);
-        } else {
-          for (std::size_t i = 0; i < c; ++i) out[i] += src[i];
-        }
+    for_each_window_pixel(w, in, img, yo, xo, [&](std::size_t pixel, std::size_t) {
+      ++count;
+      const float* src = x + pixel * c;
+      if (op.max) {
+        for (std::size_t i = 0; i < c; ++i) out[i] = std::max(out[i], src[i]);
+      } else {
+        for (std::size_t i = 0; i < c; ++i) out[i] += src[i];
       }
-    }
+    });
     if (!op.max) {
       const float divisor = static_cast<float>(op.count_include_pad ? pool_window_size(w, in, yo, xo) : count);
       for (std::size_t i = 0; i < c; ++i) out[i] /= divisor;

@@ -172,22 +172,13 @@ void basic_model<Backend>::depthwise_general(const detail::weighted_step<kernel_
   for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
     const std::size_t img = p / (oh * ow), yo = (p / ow) % oh, xo = p % ow;
     std::copy(st.bias.begin(), st.bias.end(), sums.begin());
-    for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
-      const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
-                      static_cast<std::ptrdiff_t>(w.pad_top);
-      if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(s.height)) continue;
-      for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
-        const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
-                        static_cast<std::ptrdiff_t>(w.pad_left);
-        if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(s.width)) continue;
-        const std::uint8_t* src = x + ((img * s.height + static_cast<std::size_t>(iy)) * s.width +
-                                       static_cast<std::size_t>(ix)) * c;
-        const std::int8_t* tap = wt + (ky * w.kernel_w + kx) * c;
-        for (std::size_t i = 0; i < c; ++i) {
-          sums[i] += (detail::lane_code(src[i], in.params.is_signed) - in.params.zero_point) * tap[i];
-        }
+    for_each_window_pixel(w, s, img, yo, xo, [&](std::size_t pixel, std::size_t t) {
+      const std::uint8_t* src = x + pixel * c;
+      const std::int8_t* tap = wt + t * c;
+      for (std::size_t i = 0; i < c; ++i) {
+        sums[i] += (detail::lane_code(src[i], in.params.is_signed) - in.params.zero_point) * tap[i];
       }
-    }
+    });
     if constexpr (std::is_same_v<Out, int32_output>) {
       std::copy_n(sums.begin(), c, out.data + p * out.stride);
     } else {
