@@ -292,7 +292,8 @@ json rank_check_json(ohq_session& s, const mixq::sensitivity_table& data, const 
   // draw one of their options other than w8a8 at random, the rest keep w8a8.
   std::mt19937 rng(20261204);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const std::vector<std::string> metrics = {"kl", "mse", "sqnr", "flips"};
+  const mixq::sensitivity_metric metrics[] = {mixq::sensitivity_metric::kl, mixq::sensitivity_metric::mse,
+                                              mixq::sensitivity_metric::sqnr, mixq::sensitivity_metric::flips};
   std::map<std::string, std::vector<double>> sums;
   std::vector<double> drops;
   json plans = json::array();
@@ -332,12 +333,10 @@ json rank_check_json(ohq_session& s, const mixq::sensitivity_table& data, const 
     const double drop = reference - accuracy_of(plan, "plan");
     drops.push_back(drop);
     json sum_of = json::object();
-    for (const auto& name : metrics) {
+    for (const auto metric : metrics) {
       double total = 0;
-      for (std::size_t l = 0; l < L; ++l) {
-        const auto& e = data.layers[l][pick[l]];
-        total += name == "kl" ? e.kl : name == "mse" ? e.mse : name == "sqnr" ? e.sqnr : e.flips;
-      }
+      for (std::size_t l = 0; l < L; ++l) total += data.layers[l][pick[l]].of(metric);
+      const std::string name(mixq::to_string(metric));
       sums[name].push_back(total);
       sum_of[name] = total;
     }
@@ -361,7 +360,10 @@ json rank_check_json(ohq_session& s, const mixq::sensitivity_table& data, const 
   for (const auto& [name, values] : sums) {
     const double r = mixq::spearman(values, drops);
     rho[name] = r;
-    if (r > best_rho) best_rho = r, best = name;
+    if (r > best_rho) {
+      best_rho = r;
+      best = name;
+    }
   }
   return {{"plans", n},
           {"images", test.size()},
