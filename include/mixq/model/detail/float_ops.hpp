@@ -160,25 +160,16 @@ void float_depthwise(const float* x, const tensor_shape& in, const window& w, co
     const std::size_t img = p / (oh * ow), yo = (p / ow) % oh, xo = p % ow;
     float* out = y + p * c;
     std::memcpy(out, bias, c * sizeof(float));
-    for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
-      const auto iy = static_cast<std::ptrdiff_t>(yo * w.stride_h + ky * w.dilation_h) -
-                      static_cast<std::ptrdiff_t>(w.pad_top);
-      if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(in.height)) continue;
-      for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
-        const auto ix = static_cast<std::ptrdiff_t>(xo * w.stride_w + kx * w.dilation_w) -
-                        static_cast<std::ptrdiff_t>(w.pad_left);
-        if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(in.width)) continue;
-        const float* src = x + ((img * in.height + static_cast<std::size_t>(iy)) * in.width +
-                                static_cast<std::size_t>(ix)) * c;
-        const float* tap = weights + (ky * w.kernel_w + kx) * c;
-        std::size_t i = 0;
-        for (; i + V <= c; i += V) {
-          xsimd::fma(batch::load_unaligned(src + i), batch::load_unaligned(tap + i), batch::load_unaligned(out + i))
-              .store_unaligned(out + i);
-        }
-        for (; i < c; ++i) out[i] += src[i] * tap[i];
+    for_each_window_pixel(w, in, img, yo, xo, [&](std::size_t pixel, std::size_t t) {
+      const float* src = x + pixel * c;
+      const float* tap = weights + t * c;
+      std::size_t i = 0;
+      for (; i + V <= c; i += V) {
+        xsimd::fma(batch::load_unaligned(src + i), batch::load_unaligned(tap + i), batch::load_unaligned(out + i))
+            .store_unaligned(out + i);
       }
-    }
+      for (; i < c; ++i) out[i] += src[i] * tap[i];
+    });
     for (std::size_t i = 0; i < c; ++i) out[i] = std::min(std::max(out[i], clamp.lo), clamp.hi);
   }
 }
