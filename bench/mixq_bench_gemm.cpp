@@ -60,7 +60,8 @@ void set_counters(benchmark::State& state, const shape& s) {
 // mixq: u8 activations x w-bit signed weights -> int32.
 void bench_mixq(benchmark::State& state, shape s, int wbits) {
   const auto a = random_bytes<std::uint8_t>(s.m * s.k, 0, 255, 1);
-  const int lo = -(1 << (wbits - 1)), hi = (1 << (wbits - 1)) - 1;
+  const mixq::code_range codes = mixq::code_range_of(wbits, true);
+  const int lo = codes.lo, hi = codes.hi;
   const auto w = random_bytes<std::int8_t>(s.n * s.k, lo, hi, 2);
   const auto packed = mixq::pack_weights(mixq::weight_layout_for<mixq::default_arch>(wbits), w.data(), s.n, s.k, s.k);
   std::vector<std::int32_t> c(s.m * s.n);

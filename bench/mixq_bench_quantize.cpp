@@ -40,8 +40,9 @@ void quantize(benchmark::State& state, mixq::scheme s) {
   const float scale = 0.05f;
   const std::int32_t zp = s.symmetric ? 0 : 3;
   for (auto _ : state) {
-    mixq::quantize_kernel(mixq::default_arch{}, s, x.data(), rows, cols, cols, &scale, &zp, mixq::channel_axis::tensor,
-                          out.data(), row_bytes);
+    mixq::quantize_kernel(mixq::default_arch{}, {.scheme = s, .x = x.data(), .rows = rows, .cols = cols, .x_stride = cols,
+                                                 .channels = {&scale, &zp, mixq::channel_axis::tensor},
+                                                 .out = out.data(), .out_stride = row_bytes});
     benchmark::ClobberMemory();
   }
   set_bytes(state, n * sizeof(float) + out.size());
@@ -55,8 +56,10 @@ void dequantize(benchmark::State& state) {
   const float scale = 0.05f;
   const std::int32_t zp = 3;
   for (auto _ : state) {
-    mixq::dequantize_kernel(mixq::default_arch{}, mixq::schemes::int8_asym, q.data(), rows, cols, cols, &scale, &zp,
-                            mixq::channel_axis::tensor, out.data(), cols);
+    mixq::dequantize_kernel(mixq::default_arch{},
+                            {.scheme = mixq::schemes::int8_asym, .q = q.data(), .rows = rows, .cols = cols,
+                             .q_stride = cols, .channels = {&scale, &zp, mixq::channel_axis::tensor},
+                             .out = out.data(), .out_stride = cols});
     benchmark::ClobberMemory();
   }
   set_bytes(state, n + n * sizeof(float));
@@ -76,7 +79,8 @@ void requantize(benchmark::State& state) {
   p.per_channel = true;
   p.zero_point = -5;
   for (auto _ : state) {
-    mixq::requantize_kernel(mixq::default_arch{}, acc.data(), rows, cols, cols, out.data(), cols, p);
+    mixq::requantize_kernel(mixq::default_arch{}, {.x = acc.data(), .rows = rows, .cols = cols, .x_stride = cols,
+                                                   .params = p, .out = out.data(), .out_stride = cols});
     benchmark::ClobberMemory();
   }
   set_bytes(state, n * sizeof(std::int32_t) + n);
@@ -88,7 +92,8 @@ void pack(benchmark::State& state) {
   for (std::size_t i = 0; i < n; ++i) lanes[i] = static_cast<std::uint8_t>((i * 5) & 0x0f);
   std::vector<std::uint8_t> out(n / 2);
   for (auto _ : state) {
-    mixq::pack_kernel(mixq::default_arch{}, lanes.data(), rows, cols, cols, out.data(), cols / 2, 4);
+    mixq::pack_kernel(mixq::default_arch{}, {.lanes = lanes.data(), .rows = rows, .cols = cols, .lane_stride = cols,
+                                             .bits = 4, .out = out.data(), .out_stride = cols / 2});
     benchmark::ClobberMemory();
   }
   set_bytes(state, n + n / 2);
@@ -100,7 +105,8 @@ void unpack(benchmark::State& state) {
   for (std::size_t i = 0; i < n / 2; ++i) packed[i] = static_cast<std::uint8_t>(i * 13);
   std::vector<std::uint8_t> lanes(n);
   for (auto _ : state) {
-    mixq::unpack_kernel(mixq::default_arch{}, packed.data(), rows, cols, cols / 2, lanes.data(), cols, 4, true);
+    mixq::unpack_kernel(mixq::default_arch{}, {.packed = packed.data(), .rows = rows, .cols = cols, .packed_stride = cols / 2,
+                                               .bits = 4, .is_signed = true, .lanes = lanes.data(), .lane_stride = cols});
     benchmark::ClobberMemory();
   }
   set_bytes(state, n / 2 + n);

@@ -1,5 +1,7 @@
 # Finds mixq's dependencies and defines the targets the project links:
 #   xtensor  xsimd  xtl  fmt::fmt-header-only  Boost::headers
+# ZLIB::ZLIB for mixq::io (the data readers: required by the tests, optional
+# otherwise, and in cross builds taken only from the target's root);
 # and, for tests, examples and benchmarks:
 #   Catch2::Catch2  nlohmann_json::nlohmann_json  benchmark::benchmark
 #
@@ -34,6 +36,8 @@ if(MIXQ_HOST_HEADERS)
   set(nlohmann_json_FOUND TRUE)
   # Catch.cmake (catch_discover_tests) ships with the host's Catch2.
   list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/Catch2)
+  # zlib is compiled: only the target's own (under CMAKE_FIND_ROOT_PATH) will do.
+  find_package(ZLIB)
   return()
 endif()
 
@@ -43,7 +47,10 @@ find_package(xtensor REQUIRED)
 find_package(fmt REQUIRED)
 find_package(Boost REQUIRED)
 if(MIXQ_BUILD_TESTS)
+  find_package(ZLIB REQUIRED)
   find_package(Catch2 2 REQUIRED)
+else()
+  find_package(ZLIB)
 endif()
 if(MIXQ_BUILD_EXAMPLES)
   find_package(nlohmann_json 3 REQUIRED)

@@ -60,7 +60,7 @@ template <int W, scheme SX, scheme SO>
 void run(const qtensor<SX, 2>& x, const xt::xtensor<float, 2>& w, const xt::xtensor<float, 1>& bias,
          const qparams<SO>& out, const xt::xtensor<float, 2>& reference) {
   const auto qw = quantize_weights<W>(w);
-  const auto packed = pack_weights(qw);  // once, outside the timed loop
+  const auto packed = pack_gemm_weights(qw);  // once, outside the timed loop
 
   // The bias in units of x_scale * w_scale[n], as the requantized GEMM takes it.
   std::vector<std::int32_t> qbias(w.shape(0));
@@ -68,7 +68,7 @@ void run(const qtensor<SX, 2>& x, const xt::xtensor<float, 2>& w, const xt::xten
     qbias[n] = static_cast<std::int32_t>(
         std::nearbyint(bias(n) / (x.params().scale * scale_of(qw.params(), n))));
   }
-  const gemm_options options{.bias = qbias, .act = activation::relu};
+  const gemm_options options{.bias = qbias, .activation = fused_activation::relu};
 
   auto y = gemm(x, packed, out, options);
   const int repeats = 20;

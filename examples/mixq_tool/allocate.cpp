@@ -4,6 +4,7 @@
 // prints the plan as JSON on stdout; with --pareto, every non-dominated
 // (total of that cost, objective) point from the file's budget down. The
 // input format and the output are described in docs/allocator.md.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -96,11 +97,20 @@ std::string read_input(const std::string& file) {
   return text.str();
 }
 
+/// A problem and what every plan of it costs besides its layers ("fixed":
+/// the layers without weights, say), one entry per cost.
+struct table {
+  alloc::problem problem;
+  std::vector<double> fixed;
+};
+
 /// The problem of the JSON document, every rule checked with its path.
-alloc::problem read_problem(const json& doc) {
+/// "about" (what `mixq profile` and `mixq sensitivity` say of their
+/// measurements) and "check" are read by people, not here.
+table read_problem(const json& doc) {
   alloc::problem p;
   expect(doc, doc.is_object(), "$", "an object with \"budgets\", \"layers\" and optionally \"ties\"");
-  only_keys(doc, "$", {"budgets", "layers", "ties"});
+  only_keys(doc, "$", {"budgets", "layers", "ties", "fixed", "about", "check"});
 
   const json& budgets = member(doc, "budgets", "$", "an object of budgets, e.g. {\"latency_us\": 950.0}");
   expect(budgets, budgets.is_object(), "$.budgets", "an object of budgets, e.g. {\"latency_us\": 950.0}");
@@ -150,7 +160,7 @@ alloc::problem read_problem(const json& doc) {
     for (std::size_t j = 0; j < options.size(); ++j) {
       const std::string op = element_path(member_path(lp, "options"), j);
       const json& o = options[j];
-      only_keys(o, op, {"w_bits", "a_bits", "sensitivity", "costs"});
+      only_keys(o, op, {"w_bits", "a_bits", "sensitivity", "costs", "spread_us", "metrics"});
       alloc::option opt;
       opt.w_bits = integer(member(o, "w_bits", op, "an integer bit-width"), member_path(op, "w_bits"), 1,
                            alloc::max_option_bits);
@@ -263,7 +273,26 @@ alloc::problem read_problem(const json& doc) {
       }
     }
   }
-  return p;
+
+  // Costs outside the layers: added to every plan's totals, so the layers get the budget less them.
+  std::vector<double> fixed(p.cost_names.size(), 0.0);
+  if (const auto f = doc.find("fixed"); f != doc.end()) {
+    expect(*f, f->is_object(), "$.fixed", "an object of costs, e.g. {\"latency_us\": 120.0}");
+    for (const auto& [name, value] : f->items()) {
+      const std::string fp = member_path("$.fixed", name);
+      const auto it = std::find(p.cost_names.begin(), p.cost_names.end(), name);
+      if (it == p.cost_names.end()) {
+        throw input_error(fmt::format("{}: \"{}\" is not a cost of the problem's options", fp, name));
+      }
+      const double v = number(value, fp, "a number >= 0");
+      if (!(v >= 0.0)) throw input_error(fmt::format("{}: {} is negative; expected a number >= 0", fp, v));
+      fixed[static_cast<std::size_t>(it - p.cost_names.begin())] = v;
+    }
+  }
+  for (std::size_t k = 0; k < p.budgets.size(); ++k) {
+    if (p.budgets[k] < alloc::no_budget) p.budgets[k] -= fixed[k];
+  }
+  return {std::move(p), std::move(fixed)};
 }
 
 json choices_json(const alloc::problem& p, const std::vector<alloc::choice>& choices) {
@@ -277,41 +306,43 @@ json choices_json(const alloc::problem& p, const std::vector<alloc::choice>& cho
   return out;
 }
 
-json totals_json(const alloc::problem& p, const std::vector<double>& totals, bool budgets_only) {
+json totals_json(const table& t, const std::vector<double>& totals, bool budgets_only) {
   json out = json::object();
-  for (std::size_t k = 0; k < p.cost_names.size(); ++k) {
-    if (!budgets_only || p.budgets[k] < alloc::no_budget) out[p.cost_names[k]] = totals[k];
+  for (std::size_t k = 0; k < t.problem.cost_names.size(); ++k) {
+    if (!budgets_only || t.problem.budgets[k] < alloc::no_budget) out[t.problem.cost_names[k]] = totals[k] + t.fixed[k];
   }
   return out;
 }
 
-json plan_json(const alloc::problem& p, const alloc::plan& plan) {
+json plan_json(const table& t, const alloc::plan& plan) {
+  const alloc::problem& p = t.problem;
   json out = {{"status", std::string(alloc::to_string(plan.status))}};
   if (plan.has_choices) {
     out["objective"] = plan.objective;
     out["bound"] = plan.bound;
     if (plan.status == alloc::status::limit) out["gap"] = plan.gap();
     out["choices"] = choices_json(p, plan.choices);
-    out["totals"] = totals_json(p, plan.totals, false);
+    out["totals"] = totals_json(t, plan.totals, false);
   } else if (plan.status == alloc::status::limit) {
     out["bound"] = plan.bound;
   }
-  if (plan.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(p, plan.minimum_totals, true);
+  if (plan.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(t, plan.minimum_totals, true);
   out["nodes"] = plan.nodes;
   out["solve_seconds"] = plan.solve_seconds;
   return out;
 }
 
-json pareto_json(const alloc::problem& p, const alloc::pareto_front& front, const alloc::plan& least) {
+json pareto_json(const table& t, const alloc::pareto_front& front, const alloc::plan& least) {
+  const alloc::problem& p = t.problem;
   json out = {{"status", std::string(alloc::to_string(front.status))}, {"budget", p.cost_names[front.cost]}};
   json points = json::array();
   for (const auto& point : front.points) {
     points.push_back({{"objective", point.objective},
-                      {"totals", totals_json(p, point.totals, false)},
+                      {"totals", totals_json(t, point.totals, false)},
                       {"choices", choices_json(p, point.choices)}});
   }
   out["points"] = std::move(points);
-  if (front.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(p, least.minimum_totals, true);
+  if (front.status == alloc::status::infeasible) out["minimum_totals"] = totals_json(t, least.minimum_totals, true);
   out["nodes"] = front.nodes;
   out["solve_seconds"] = front.solve_seconds;
   return out;
@@ -328,7 +359,8 @@ int allocate(std::span<const std::string_view> args) {
   }
   const arguments a = parse_arguments(args);
   const json doc = parse_json(read_input(a.file), a.file == "-" ? "the input" : a.file);
-  const alloc::problem p = read_problem(doc);
+  const table t = read_problem(doc);
+  const alloc::problem& p = t.problem;
 
   alloc::solve_options options;
   options.time_limit_seconds = a.time_limit;
@@ -347,9 +379,9 @@ int allocate(std::span<const std::string_view> args) {
       const alloc::pareto_front front = alloc::pareto(p, cost, po);
       alloc::plan least;
       if (front.status == alloc::status::infeasible) least = alloc::solve(p, options);
-      out = pareto_json(p, front, least);
+      out = pareto_json(t, front, least);
     } else {
-      out = plan_json(p, alloc::solve(p, options));
+      out = plan_json(t, alloc::solve(p, options));
     }
   } catch (const mixq::error& e) {
     // read_problem checks every rule the library does; this is a fallback.

@@ -29,4 +29,19 @@ struct command {
 /// `mixq allocate PROBLEM.json [--time-limit S] [--pareto BUDGET]`
 int allocate(std::span<const std::string_view> args);
 
+/// `mixq eval MODEL.onnx --data DIR [--precision P] [--plan PLAN.json] [--limit N] ...`
+int eval(std::span<const std::string_view> args);
+
+/// `mixq run MODEL.onnx --input X.npy -o Y.npy [--precision P] [--plan PLAN.json] [--data DIR]`
+int run(std::span<const std::string_view> args);
+
+/// `mixq profile MODEL.onnx [--options LIST] [--check N]`
+int profile(std::span<const std::string_view> args);
+
+/// `mixq sensitivity MODEL.onnx --data DIR [--metric M] [--samples N]`
+int sensitivity(std::span<const std::string_view> args);
+
+/// `mixq ohq MODEL.onnx --data DIR --budget latency=R [--budget size=R] [--out DIR]`
+int ohq(std::span<const std::string_view> args);
+
 }  // namespace mixq_tool

@@ -17,6 +17,20 @@ constexpr std::array commands{
     mixq_tool::command{"allocate", "PROBLEM.json [--time-limit S] [--pareto BUDGET]",
                        "choose each layer's bit-widths: least total sensitivity within the budgets, proven optimal",
                        &mixq_tool::allocate},
+#if MIXQ_TOOL_WITH_NETWORKS
+    mixq_tool::command{"eval", "MODEL.onnx --data DIR [--precision P] [--plan PLAN.json] [--limit N]",
+                       "accuracy of a network on the test images at a precision, and the latency of one image",
+                       &mixq_tool::eval},
+    mixq_tool::command{"run", "MODEL.onnx --input X.npy -o Y.npy [--precision P] [--plan PLAN.json] [--data DIR]",
+                       "a network's float outputs for the inputs of a .npy file", &mixq_tool::run},
+    mixq_tool::command{"profile", "MODEL.onnx [--options w8a8,w4a8,...] [--check N]",
+                       "each layer's latency at each precision, measured on this machine", &mixq_tool::profile},
+    mixq_tool::command{"sensitivity", "MODEL.onnx --data DIR [--metric kl|mse|sqnr|flips] [--samples N]",
+                       "each layer's accuracy impact at each precision, by forward passes", &mixq_tool::sensitivity},
+    mixq_tool::command{"ohq", "MODEL.onnx --data DIR --budget latency=R [--budget size=R] [--out DIR]",
+                       "profile, sensitivity, exact allocation and the measured mixed network, in one run",
+                       &mixq_tool::ohq},
+#endif
 };
 
 void usage(std::FILE* to) {

@@ -2,8 +2,10 @@
 // The whole of mixq in one include.
 
 #include <mixq/config.hpp>
+#include <mixq/platform.hpp>
 
 #include <mixq/core/bit_width.hpp>
+#include <mixq/core/finite.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/quantize_rule.hpp>
@@ -19,6 +21,7 @@
 #include <mixq/tensor/quantize.hpp>
 
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/kernels/pack.hpp>
@@ -38,6 +41,18 @@
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/percentile.hpp>
 #include <mixq/calibration/report.hpp>
+
+#include <mixq/model/builder.hpp>
+#include <mixq/model/calibrate.hpp>
+#include <mixq/model/graph.hpp>
+#include <mixq/model/model.hpp>
+#include <mixq/model/network_interface.hpp>
+#include <mixq/model/precision.hpp>
+#include <mixq/model/zoo.hpp>
+
+#include <mixq/profile/latency.hpp>
+#include <mixq/profile/problem.hpp>
+#include <mixq/sensitivity/mqe.hpp>
 
 #include <mixq/io/format.hpp>
 

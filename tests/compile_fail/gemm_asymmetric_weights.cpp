@@ -5,8 +5,8 @@
 
 auto f(const mixq::qtensor<mixq::schemes::int8_asym, 2>& x, const mixq::qtensor<mixq::schemes::int8_asym, 2>& w) {
 #ifdef MIXQ_COMPILE_FAIL
-  return mixq::gemm(x, mixq::pack_weights(w));
+  return mixq::gemm(x, mixq::pack_gemm_weights(w));
 #else
-  return mixq::gemm(x, mixq::pack_weights(mixq::convert<mixq::schemes::int8_sym>(w, {0.01f})));
+  return mixq::gemm(x, mixq::pack_gemm_weights(mixq::convert<mixq::schemes::int8_sym>(w, {0.01f})));
 #endif
 }

@@ -6,9 +6,9 @@ auto f(const mixq::qtensor<mixq::schemes::int8_asym, 2>& x, const mixq::qtensor<
        const mixq::qtensor<mixq::schemes::int4_sym, 2>& w4) {
 #ifdef MIXQ_COMPILE_FAIL
   (void)w4;
-  return mixq::gemm(x, mixq::pack_weights(w));
+  return mixq::gemm(x, mixq::pack_gemm_weights(w));
 #else
   (void)w;
-  return mixq::gemm(x, mixq::pack_weights(w4));
+  return mixq::gemm(x, mixq::pack_gemm_weights(w4));
 #endif
 }

@@ -1,4 +1,4 @@
-// EXPECT-ERROR: the avx512vnni kernels need this translation unit compiled with
+// EXPECT-ERROR: this translation unit is not compiled for the instruction set of Arch
 // Calling a kernel for an architecture this translation unit is not compiled for is caught at compile time.
 #include <mixq/kernels/gemm.hpp>
 

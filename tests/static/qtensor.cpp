@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include <mixq/core/qparams.hpp>
+#include <mixq/tensor/concatenate.hpp>
 #include <mixq/tensor/qtensor.hpp>
 
 namespace {
@@ -48,6 +49,9 @@ static_assert(exp2i(127) != exp2i(127));  // out of range: NaN
 using t8 = qtensor<s::int8_asym, 2>;
 using t4 = qtensor<s::int4_sym, 2>;
 static_assert(!std::is_convertible_v<t4, t8>);
+static_assert(!std::is_constructible_v<t8, const t4&>);  // explicitly neither: the conversion is deleted
+static_assert(!std::is_assignable_v<t8&, const t4&>);
+static_assert(std::is_copy_constructible_v<t8> && std::is_copy_assignable_v<t8>);
 static_assert(t8::scheme_value == s::int8_asym && t8::rank == 2);
 static_assert(QuantizedTensor<t8> && QuantizedTensor<const t4&> && !QuantizedTensor<int>);
 static_assert(SchemeOf<t4, s::int4_sym> && !SchemeOf<t4, s::int8_asym>);
@@ -58,4 +62,10 @@ static_assert(std::forward_iterator<t4::const_iterator>);
 static_assert(std::input_iterator<t4::iterator>);
 static_assert(std::same_as<std::iter_value_t<t4::iterator>, std::int32_t>);
 static_assert(std::same_as<std::iter_reference_t<t4::const_iterator>, std::int32_t>);
+
+// concatenate joins tensors of one scheme only.
+template <class A, class B>
+constexpr bool joins = requires(const A& a, const B& b) { concatenate(a, b, std::size_t{0}); };
+static_assert(joins<t8, t8>);
+static_assert(!joins<t8, t4>);
 }  // namespace

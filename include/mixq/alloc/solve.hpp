@@ -12,6 +12,7 @@
 #include <concepts>
 #include <cstddef>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -52,15 +53,15 @@ using option_indices_t = typename detail::plan_of<std::remove_cvref_t<P>>::indic
 
 namespace detail {
 
-constexpr void check(const solve_options& o, const char* who) {
+constexpr void check(const solve_options& o, std::string_view where) {
   if (!(o.time_limit_seconds > 0.0)) {
     MIXQ_ALLOC_REJECT(solve_options_are_invalid,
                       "{}: options.time_limit_seconds is {}; expected a number of seconds > 0 (infinity for none)",
-                      who, o.time_limit_seconds);
+                      where, o.time_limit_seconds);
   }
   if (!(o.relative_tolerance >= 0.0 && o.relative_tolerance < 1.0)) {
     MIXQ_ALLOC_REJECT(solve_options_are_invalid,
-                      "{}: options.relative_tolerance is {}; expected a number in [0, 1)", who,
+                      "{}: options.relative_tolerance is {}; expected a number in [0, 1)", where,
                       o.relative_tolerance);
   }
 }
@@ -138,9 +139,9 @@ constexpr void set_choices(Plan& p, const flat_problem& f, const std::vector<ind
 /// range, ties and pins respected, budgets met.
 template <class Problem, class Indices>
 constexpr std::vector<index> checked_choices(const Problem& p, const flat_problem& f, const class_table& ct,
-                                             const Indices& options, const char* who) {
+                                             const Indices& options, std::string_view where) {
   if (options.size() != f.layers) {
-    MIXQ_ALLOC_REJECT(solve_options_are_invalid, "{}: {} option indices given; expected {}, one per layer", who,
+    MIXQ_ALLOC_REJECT(solve_options_are_invalid, "{}: {} option indices given; expected {}, one per layer", where,
                       options.size(), f.layers);
   }
   std::vector<index> chosen(f.layers, 0);
@@ -148,13 +149,13 @@ constexpr std::vector<index> checked_choices(const Problem& p, const flat_proble
     const index count = f.first[l + 1] - f.first[l];
     if (options[l] >= count) {
       MIXQ_ALLOC_REJECT(solve_options_are_invalid,
-                        "{}: the option of layer {} (\"{}\") is {}; expected an index below {}", who, l,
+                        "{}: the option of layer {} (\"{}\") is {}; expected an index below {}", where, l,
                         std::string_view(p.layers[l].name), options[l], count);
     }
     chosen[l] = f.first[l] + options[l];
     if (f.pin[l] && !(f.bits[chosen[l]] == *f.pin[l])) {
       MIXQ_ALLOC_REJECT(solve_options_are_invalid,
-                        "{}: layer {} (\"{}\") takes option {} ({}/{} bits); expected its pin, {}/{} bits", who, l,
+                        "{}: layer {} (\"{}\") takes option {} ({}/{} bits); expected its pin, {}/{} bits", where, l,
                         std::string_view(p.layers[l].name), options[l], f.bits[chosen[l]].w_bits,
                         f.bits[chosen[l]].a_bits, f.pin[l]->w_bits, f.pin[l]->a_bits);
     }
@@ -165,7 +166,7 @@ constexpr std::vector<index> checked_choices(const Problem& p, const flat_proble
       MIXQ_ALLOC_REJECT(solve_options_are_invalid,
                         "{}: tied layers {} (\"{}\") and {} (\"{}\") take {}/{} and {}/{} bits; expected one "
                         "precision",
-                        who, lead, std::string_view(p.layers[lead].name), l, std::string_view(p.layers[l].name),
+                        where, lead, std::string_view(p.layers[lead].name), l, std::string_view(p.layers[l].name),
                         f.bits[chosen[lead]].w_bits, f.bits[chosen[lead]].a_bits, f.bits[chosen[l]].w_bits,
                         f.bits[chosen[l]].a_bits);
     }
@@ -174,7 +175,7 @@ constexpr std::vector<index> checked_choices(const Problem& p, const flat_proble
     const double total = layer_total(f, chosen, static_cast<int>(k));
     if (f.budget[k] < infinity && !(total <= f.budget[k])) {
       MIXQ_ALLOC_REJECT(solve_options_are_invalid,
-                        "{}: the choices' total of \"{}\" is {}; expected at most its budget, {}", who,
+                        "{}: the choices' total of \"{}\" is {}; expected at most its budget, {}", where,
                         std::string_view(p.cost_names[k]), total, f.budget[k]);
     }
   }

@@ -20,7 +20,7 @@
 #include <mixq/calibration/kernels.hpp>
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/scheme.hpp>
 
@@ -92,11 +92,11 @@ struct batch_ranges {
 // (e.g. the channel axis last) row by row with element-wise accumulators.
 inline constexpr std::size_t span_threshold = 64;
 
-[[noreturn]] inline void throw_non_finite(std::string_view who, const float_batch& b, std::size_t i) {
+[[noreturn]] inline void throw_non_finite(std::string_view where, const float_batch& b, std::size_t i) {
   MIXQ_THROW(error,
              "{}: x[flat index {}] = {} (channel {}) is not finite; expected finite values, or "
              "non_finite_policy::ignore in the observer's options to leave them out and count them",
-             who, i, b.values()[i], b.channel_of(i));
+             where, i, b.values()[i], b.channel_of(i));
 }
 
 // The slow path: the scalar twin over the whole batch, counting non-finite values.
@@ -120,8 +120,8 @@ inline batch_ranges scan_ranges_scalar(const float_batch& b) {
 
 /// The first pass: per-channel extremes. Non-finite values throw (naming the
 /// first) or, under non_finite_policy::ignore, are left out and counted.
-template <class Arch = xsimd::default_arch>
-batch_ranges scan_ranges(const float_batch& b, non_finite_policy policy, std::string_view who) {
+template <class Arch = default_arch>
+batch_ranges scan_ranges(const float_batch& b, non_finite_policy policy, std::string_view where) {
   batch_ranges r;
   const std::size_t channels = b.channels(), inner = b.inner();
   r.lo.assign(channels, std::numeric_limits<float>::infinity());
@@ -151,7 +151,7 @@ batch_ranges scan_ranges(const float_batch& b, non_finite_policy policy, std::st
   if (all_finite) return r;
   if (policy == non_finite_policy::error) {
     for (std::size_t i = 0; i < b.size(); ++i) {
-      if (!std::isfinite(x[i])) throw_non_finite(who, b, i);
+      if (!std::isfinite(x[i])) throw_non_finite(where, b, i);
     }
   }
   return scan_ranges_scalar(b);
@@ -160,7 +160,7 @@ batch_ranges scan_ranges(const float_batch& b, non_finite_policy policy, std::st
 /// Throws unless a per-channel scheme's axis is one of x's axes (checked at
 /// compile time when the rank is static).
 template <scheme S, class E>
-void check_axis(const xt::xexpression<E>& x, std::string_view who) {
+void check_axis(const xt::xexpression<E>& x, std::string_view where) {
   if constexpr (is_per_channel(S)) {
     constexpr std::size_t rank = xt::get_rank<std::decay_t<E>>::value;
     if constexpr (rank != std::numeric_limits<std::size_t>::max()) {
@@ -168,11 +168,11 @@ void check_axis(const xt::xexpression<E>& x, std::string_view who) {
                     "mixq observers: the scheme's channel axis must be one of the tensor's axes; choose a scheme "
                     "whose axis is below the tensor's rank.");
     } else if (static_cast<std::size_t>(S.axis) >= x.derived_cast().dimension()) {
-      MIXQ_THROW(error, "{}: x has rank {} but the scheme's channel axis is {}; expected a tensor of rank > {}", who,
+      MIXQ_THROW(error, "{}: x has rank {} but the scheme's channel axis is {}; expected a tensor of rank > {}", where,
                  x.derived_cast().dimension(), S.axis, S.axis);
     }
   } else {
-    (void)x, (void)who;
+    (void)x, (void)where;
   }
 }
 

@@ -103,8 +103,7 @@ inline float entropy_threshold(const double* h, std::size_t bins, float top, std
 
 template <scheme S>
   requires ValidScheme<S>
-class entropy_observer : public detail::histogram_observer_base<S> {
-  using base = detail::histogram_observer_base<S>;
+class entropy_observer : public detail::histogram_observer_base<S, entropy_observer<S>> {
   static constexpr std::size_t levels = detail::entropy_levels(S.bits);
 
 public:
@@ -112,12 +111,7 @@ public:
   static constexpr std::string_view name = "entropy";
 
   explicit entropy_observer(const options& o = {})
-      : base(o.bins, true, o.non_finite, levels + 1, "mixq::entropy_observer") {}
-
-  template <class E>
-  void observe(const xt::xexpression<E>& x) {
-    this->observe_batch(x, "mixq::entropy_observer::observe");
-  }
+      : detail::histogram_observer_base<S, entropy_observer>(o.bins, true, o.non_finite, levels + 1) {}
 
   /// The clipping range for channel c.
   clip_range clipping_range(std::size_t c) const {
@@ -129,13 +123,6 @@ public:
       return {std::max(h.min_value(c), -t), std::min(h.max_value(c), t)};
     }
   }
-
-  mixq::qparams<S> qparams() const {
-    return this->channel_qparams("mixq::entropy_observer::qparams", [&](std::size_t c) { return clipping_range(c); });
-  }
-
-  void merge(const entropy_observer& other) { this->merge_histograms(other, "mixq::entropy_observer::merge"); }
-  void reset() noexcept { this->reset_histograms(); }
 };
 
 }  // namespace mixq

@@ -42,7 +42,7 @@
 #include <mixq/calibration/observer_options.hpp>
 #include <mixq/calibration/range_rule.hpp>
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
@@ -75,8 +75,8 @@ public:
 
   /// Adds a scanned batch. Throws (before changing anything) when a
   /// channel's range would be too wide for float32.
-  template <class Arch = xsimd::default_arch>
-  void add(const float_batch& b, const batch_ranges& r, std::string_view who) {
+  template <class Arch = default_arch>
+  void add(const float_batch& b, const batch_ranges& r, std::string_view where) {
     const std::size_t channels = b.channels();
     std::vector<clip_range> target(channels);
     for (std::size_t c = 0; c < channels; ++c) {
@@ -90,7 +90,7 @@ public:
         MIXQ_THROW(error,
                    "{}: channel {}: the histogram range [{}, {}] is wider than float32 can hold (hi - lo "
                    "overflows); expected values within about +-1.7e38",
-                   who, c, blo, bhi);
+                   where, c, blo, bhi);
       }
       target[c] = {blo, bhi};
     }
@@ -228,7 +228,7 @@ private:
         if (clean) {
           histogram_kernel{}(Arch{}, x + start, n, rl, magnitude_, tally.data(), ways);
         } else {
-          reference::histogram(x + start, n, rl, magnitude_, tally.data());
+          mixq::reference::histogram(x + start, n, rl, magnitude_, tally.data());
         }
         for (std::size_t w = 0; w < ways; ++w) fold(0, tally.data() + w * bins_);
         std::fill(tally.begin(), tally.end(), 0u);
@@ -255,7 +255,7 @@ private:
         if (clean && inner >= span_threshold) {
           histogram_kernel{}(Arch{}, block, inner, rules[c], magnitude_, t, 1);
         } else {
-          reference::histogram(block, inner, rules[c], magnitude_, t);
+          mixq::reference::histogram(block, inner, rules[c], magnitude_, t);
         }
       }
       since_fold += channels * inner;
@@ -364,21 +364,24 @@ inline double histogram_error(const channel_histograms& hs, std::size_t c, const
 
 /// The range rule for each channel's clipping range, pow2 exponents chosen on
 /// the channel's histogram.
-inline std::vector<channel_params> histogram_params(const code_range& r, const channel_histograms& hs,
+inline std::vector<channel_qparams> histogram_params(const scheme_limits& r, const channel_histograms& hs,
                                                     const std::vector<clip_range>& ranges,
-                                                    std::string_view who) {
-  std::vector<channel_params> out;
+                                                    std::string_view where) {
+  std::vector<channel_qparams> out;
   out.reserve(ranges.size());
   for (std::size_t c = 0; c < ranges.size(); ++c) {
-    out.push_back(range_params(r, ranges[c].lo, ranges[c].hi, who, c,
+    out.push_back(range_params(r, ranges[c].lo, ranges[c].hi, where, c,
                                [&](const quantizer_model& q) { return histogram_error(hs, c, q); }));
   }
   return out;
 }
 
 /// What the histogram-based observers share: observe (scan, then bin),
-/// merge and reset. Each adds its own qparams().
-template <scheme S>
+/// qparams (the range rule over each channel's clipping range), merge and
+/// reset. An observer derives from it as histogram_observer_base<S,
+/// itself> and adds its constructor, `name` and clipping_range(c) (and, if
+/// it has options two observers must agree on, check_same_options()).
+template <scheme S, class Derived>
   requires ValidScheme<S>
 class histogram_observer_base : public observer_base<S> {
 public:
@@ -397,52 +400,61 @@ public:
     return out;
   }
 
-protected:
-  histogram_observer_base(std::size_t bins, bool magnitude, non_finite_policy policy, std::size_t min_bins,
-                          std::string_view who)
-      : observer_base<S>(policy), hist_(bins, magnitude) {
-    // Bin indices go through float32, which counts exactly only up to 2^24.
-    if (bins < min_bins || bins > (std::size_t{1} << 24)) {
-      MIXQ_THROW(error, "{}: options.bins = {} is invalid; expected {} <= bins <= 2^24", who, bins, min_bins);
-    }
-  }
-
+  /// Folds one batch in: scanned, then binned. Empty tensors are a no-op.
   template <class E>
-  void observe_batch(const xt::xexpression<E>& x, std::string_view who) {
-    const float_batch b = make_batch<S>(x, who);
+  void observe(const xt::xexpression<E>& x) {
+    static constexpr auto where = observer_where<Derived>("::observe");
+    const float_batch b = make_batch<S>(x, where.view());
     if (b.size() == 0) return;
-    const batch_ranges r = this->scan(b, who);
-    hist_.add(b, r, who);
+    const batch_ranges r = this->scan(b, where.view());
+    hist_.add(b, r, where.view());
     this->commit(b, r);
   }
 
-  void merge_histograms(const histogram_observer_base& other, std::string_view who) {
-    this->check_merge(other, who);
+  /// The range rule over each channel's clipping range, pow2 exponents
+  /// chosen on the histogram.
+  mixq::qparams<S> qparams() const {
+    static constexpr auto where = observer_where<Derived>("::qparams");
+    this->require_data(where.view());
+    const Derived& self = static_cast<const Derived&>(*this);
+    std::vector<clip_range> ranges;
+    ranges.reserve(hist_.channels());
+    for (std::size_t c = 0; c < hist_.channels(); ++c) {
+      if (!hist_.has(c)) throw_empty_channel(where.view(), c);
+      ranges.push_back(self.clipping_range(c));
+    }
+    return assemble_qparams<S>(histogram_params(scheme_limits_of<S>(), hist_, ranges, where.view()));
+  }
+
+  /// Adds another observer's data, as if this one had observed it too.
+  void merge(const Derived& other) {
+    static constexpr auto where = observer_where<Derived>("::merge");
+    if constexpr (requires { static_cast<const Derived&>(*this).check_same_options(other, where.view()); }) {
+      static_cast<const Derived&>(*this).check_same_options(other, where.view());
+    }
+    this->check_merge(other, where.view());
     if (other.hist_.bins() != hist_.bins()) {
-      MIXQ_THROW(error, "{}: the other observer has {} bins but this one {}; expected the same", who,
+      MIXQ_THROW(error, "{}: the other observer has {} bins but this one {}; expected the same", where.view(),
                  other.hist_.bins(), hist_.bins());
     }
     hist_.merge(other.hist_);
     this->merge_counts(other);
   }
 
-  void reset_histograms() noexcept {
+  /// Forgets everything observed.
+  void reset() noexcept {
     hist_.clear();
     this->reset_counts();
   }
 
-  /// Runs `clip(c) -> {lo, hi}` for every channel and applies the range rule,
-  /// pow2 exponents chosen on the histogram.
-  template <class Clip>
-  qparams<S> channel_qparams(std::string_view who, Clip&& clip) const {
-    this->require_data(who);
-    std::vector<clip_range> ranges;
-    ranges.reserve(hist_.channels());
-    for (std::size_t c = 0; c < hist_.channels(); ++c) {
-      if (!hist_.has(c)) throw_empty_channel(who, c);
-      ranges.push_back(clip(c));
+protected:
+  histogram_observer_base(std::size_t bins, bool magnitude, non_finite_policy policy, std::size_t min_bins)
+      : observer_base<S>(policy), hist_(bins, magnitude) {
+    static constexpr auto where = observer_where<Derived>("");
+    // Bin indices go through float32, which counts exactly only up to 2^24.
+    if (bins < min_bins || bins > (std::size_t{1} << 24)) {
+      MIXQ_THROW(error, "{}: options.bins = {} is invalid; expected {} <= bins <= 2^24", where.view(), bins, min_bins);
     }
-    return assemble_qparams<S>(histogram_params(code_range_of<S>(), hist_, ranges, who));
   }
 
   channel_histograms hist_;
@@ -455,34 +467,19 @@ protected:
 /// quantized to 2^bits levels as PyTorch does (also for narrow schemes).
 template <scheme S>
   requires ValidScheme<S>
-class histogram_observer : public detail::histogram_observer_base<S> {
-  using base = detail::histogram_observer_base<S>;
-
+class histogram_observer : public detail::histogram_observer_base<S, histogram_observer<S>> {
 public:
   using options = histogram_options;
   static constexpr std::string_view name = "histogram";
 
   explicit histogram_observer(const options& o = {})
-      : base(o.bins, false, o.non_finite, 1, "mixq::histogram_observer") {}
-
-  template <class E>
-  void observe(const xt::xexpression<E>& x) {
-    this->observe_batch(x, "mixq::histogram_observer::observe");
-  }
+      : detail::histogram_observer_base<S, histogram_observer>(o.bins, false, o.non_finite, 1) {}
 
   /// The clipping range the search picks for channel c.
   clip_range clipping_range(std::size_t c) const {
     const auto& h = this->hist_;
     return detail::l2_search(h.counts(c), h.bins(), h.lo(c), h.hi(c), std::size_t{1} << S.bits);
   }
-
-  mixq::qparams<S> qparams() const {
-    return this->channel_qparams("mixq::histogram_observer::qparams",
-                                 [&](std::size_t c) { return clipping_range(c); });
-  }
-
-  void merge(const histogram_observer& other) { this->merge_histograms(other, "mixq::histogram_observer::merge"); }
-  void reset() noexcept { this->reset_histograms(); }
 };
 
 }  // namespace mixq

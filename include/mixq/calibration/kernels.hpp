@@ -3,7 +3,9 @@
 // code builds for SSE/AVX/AVX-512 and NEON): min/max of a span with a
 // non-finite check, element-wise running min/max of rows, and histogram
 // accumulation. Each is a functor `operator()(Arch, ...)`, the shape
-// xsimd::dispatch expects; the scalar twins are in reference.hpp.
+// xsimd::dispatch expects, for any architecture tag (platform.hpp): xsimd's,
+// mixq::avx512vnni (as avx512bw), or mixq::scalar, which runs the scalar
+// twins of reference.hpp.
 
 #include <array>
 #include <cstddef>
@@ -13,7 +15,7 @@
 #include <utility>
 
 #include <mixq/calibration/reference.hpp>
-#include <mixq/kernels/simd.hpp>
+#include <mixq/platform.hpp>
 
 namespace mixq::detail {
 
@@ -49,6 +51,16 @@ inline xsimd::batch<float, Arch> divide(const xsimd::batch<float, Arch>& a, cons
 struct minmax_span_kernel {
   template <class Arch>
   span_range operator()(Arch, const float* x, std::size_t n) const noexcept {
+    if constexpr (SimdArch<Arch>) {
+      return run<simd_arch_t<Arch>>(x, n);
+    } else {
+      return mixq::reference::minmax_span(x, n);  // mixq::scalar
+    }
+  }
+
+private:
+  template <class Arch>
+  static span_range run(const float* x, std::size_t n) noexcept {
     using batch = xsimd::batch<float, Arch>;
     constexpr std::size_t lanes = batch::size;
     constexpr std::size_t step = 4 * lanes;
@@ -82,7 +94,7 @@ struct minmax_span_kernel {
         r.hi = hi_lanes[k] > r.hi ? hi_lanes[k] : r.hi;
       }
     }
-    const span_range tail = reference::minmax_span(x + i, n - i);
+    const span_range tail = mixq::reference::minmax_span(x + i, n - i);
     r.lo = tail.lo < r.lo ? tail.lo : r.lo;
     r.hi = tail.hi > r.hi ? tail.hi : r.hi;
     r.all_finite = r.all_finite && tail.all_finite;
@@ -97,6 +109,16 @@ struct minmax_span_kernel {
 struct minmax_rows_kernel {
   template <class Arch>
   bool operator()(Arch, const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) const noexcept {
+    if constexpr (SimdArch<Arch>) {
+      return run<simd_arch_t<Arch>>(x, rows, n, lo, hi);
+    } else {
+      return mixq::reference::minmax_rows(x, rows, n, lo, hi);  // mixq::scalar
+    }
+  }
+
+private:
+  template <class Arch>
+  static bool run(const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) noexcept {
     constexpr std::size_t lanes = xsimd::batch<float, Arch>::size;
     // Rows repeat with period lcm(n, lanes) = v vectors; when v is small the
     // whole batch streams through v register accumulators per side.
@@ -115,7 +137,6 @@ struct minmax_rows_kernel {
     }
   }
 
-private:
   // V vectors hold one period of positions; position p belongs to column p % n.
   template <class Arch, std::size_t V>
   static bool periodic(const float* x, std::size_t rows, std::size_t n, float* lo, float* hi) noexcept {
@@ -146,7 +167,7 @@ private:
       hi[p % n] = phi[p] > hi[p % n] ? phi[p] : hi[p % n];
     }
     // The last partial period starts on a row boundary (period is a multiple of n).
-    const bool finite = reference::minmax_rows(x + whole, (total - whole) / n, n, lo, hi);
+    const bool finite = mixq::reference::minmax_rows(x + whole, (total - whole) / n, n, lo, hi);
     return xsimd::none(xsimd::isnan(check)) && finite;
   }
 
@@ -166,7 +187,7 @@ private:
         xsimd::max(batch::load_unaligned(hi + i), v).store_unaligned(hi + i);
         check = xsimd::fma(v, zero, check);
       }
-      if (whole != n) finite = reference::minmax_rows(x + whole, 1, n - whole, lo + whole, hi + whole) && finite;
+      if (whole != n) finite = mixq::reference::minmax_rows(x + whole, 1, n - whole, lo + whole, hi + whole) && finite;
     }
     return xsimd::none(xsimd::isnan(check)) && finite;
   }
@@ -181,6 +202,18 @@ struct histogram_kernel {
   template <class Arch>
   std::size_t operator()(Arch, const float* x, std::size_t n, const bin_rule& rule, bool magnitude,
                          std::uint32_t* counts, std::size_t ways) const noexcept {
+    if constexpr (SimdArch<Arch>) {
+      return run<simd_arch_t<Arch>>(x, n, rule, magnitude, counts, ways);
+    } else {
+      mixq::reference::histogram(x, n, rule, magnitude, counts);  // mixq::scalar: every value to table 0
+      return n;
+    }
+  }
+
+private:
+  template <class Arch>
+  static std::size_t run(const float* x, std::size_t n, const bin_rule& rule, bool magnitude, std::uint32_t* counts,
+                         std::size_t ways) noexcept {
     using batch = xsimd::batch<float, Arch>;
     using ibatch = xsimd::batch<std::int32_t, Arch>;
     constexpr std::size_t lanes = batch::size;
@@ -204,7 +237,7 @@ struct histogram_kernel {
         }
       }
     }
-    reference::histogram(x + i, n - i, rule, magnitude, counts);
+    mixq::reference::histogram(x + i, n - i, rule, magnitude, counts);
     return n;
   }
 };

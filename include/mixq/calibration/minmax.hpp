@@ -47,22 +47,22 @@ struct channel_extremes {
 
 // Parameters from per-channel extremes; pow2 exponents are chosen under the
 // uniform model on [min, max], the only view of the data these observers keep.
-inline std::vector<channel_params> extremes_to_params(const code_range& r, const channel_extremes& x,
-                                                      std::string_view who) {
-  std::vector<channel_params> out;
+inline std::vector<channel_qparams> extremes_to_params(const scheme_limits& r, const channel_extremes& x,
+                                                      std::string_view where) {
+  std::vector<channel_qparams> out;
   out.reserve(x.lo.size());
   for (std::size_t c = 0; c < x.lo.size(); ++c) {
-    if (!x.has(c)) throw_empty_channel(who, c);
+    if (!x.has(c)) throw_empty_channel(where, c);
     const double lo = x.lo[c], hi = x.hi[c];
-    out.push_back(range_params(r, x.lo[c], x.hi[c], who, c,
+    out.push_back(range_params(r, x.lo[c], x.hi[c], where, c,
                                [&](const quantizer_model& q) { return uniform_mean_squared_error(q, lo, hi); }));
   }
   return out;
 }
 
 template <scheme S>
-qparams<S> extremes_to_qparams(const channel_extremes& x, std::string_view who) {
-  return assemble_qparams<S>(extremes_to_params(code_range_of<S>(), x, who));
+qparams<S> extremes_to_qparams(const channel_extremes& x, std::string_view where) {
+  return assemble_qparams<S>(extremes_to_params(scheme_limits_of<S>(), x, where));
 }
 
 }  // namespace detail
@@ -83,10 +83,10 @@ public:
   /// Folds one batch in. Empty tensors are a no-op.
   template <class E>
   void observe(const xt::xexpression<E>& x) {
-    constexpr std::string_view who = "mixq::minmax_observer::observe";
-    const detail::float_batch b = detail::make_batch<S>(x, who);
+    constexpr std::string_view where = "mixq::minmax_observer::observe";
+    const detail::float_batch b = detail::make_batch<S>(x, where);
     if (b.size() == 0) return;
-    const detail::batch_ranges r = this->scan(b, who);
+    const detail::batch_ranges r = this->scan(b, where);
     extremes_.resize(b.channels());
     for (std::size_t c = 0; c < b.channels(); ++c) {
       if (!r.has(c)) continue;
@@ -98,9 +98,9 @@ public:
 
   /// Parameters covering the observed range (widened to include 0).
   mixq::qparams<S> qparams() const {
-    constexpr std::string_view who = "mixq::minmax_observer::qparams";
-    this->require_data(who);
-    return detail::extremes_to_qparams<S>(extremes_, who);
+    constexpr std::string_view where = "mixq::minmax_observer::qparams";
+    this->require_data(where);
+    return detail::extremes_to_qparams<S>(extremes_, where);
   }
 
   /// Adds another observer's data, as if this one had observed it too.
@@ -158,10 +158,10 @@ public:
 
   template <class E>
   void observe(const xt::xexpression<E>& x) {
-    constexpr std::string_view who = "mixq::moving_average_minmax_observer::observe";
-    const detail::float_batch b = detail::make_batch<S>(x, who);
+    constexpr std::string_view where = "mixq::moving_average_minmax_observer::observe";
+    const detail::float_batch b = detail::make_batch<S>(x, where);
     if (b.size() == 0) return;
-    const detail::batch_ranges r = this->scan(b, who);
+    const detail::batch_ranges r = this->scan(b, where);
     extremes_.resize(b.channels());
     if (updates_.size() < b.channels()) updates_.resize(b.channels(), 0);
     for (std::size_t c = 0; c < b.channels(); ++c) {
@@ -179,16 +179,16 @@ public:
   }
 
   mixq::qparams<S> qparams() const {
-    constexpr std::string_view who = "mixq::moving_average_minmax_observer::qparams";
-    this->require_data(who);
-    return detail::extremes_to_qparams<S>(extremes_, who);
+    constexpr std::string_view where = "mixq::moving_average_minmax_observer::qparams";
+    this->require_data(where);
+    return detail::extremes_to_qparams<S>(extremes_, where);
   }
 
   void merge(const moving_average_minmax_observer& other) {
-    constexpr std::string_view who = "mixq::moving_average_minmax_observer::merge";
-    this->check_merge(other, who);
+    constexpr std::string_view where = "mixq::moving_average_minmax_observer::merge";
+    this->check_merge(other, where);
     if (other.c_ != c_) {
-      MIXQ_THROW(error, "{}: the other observer averages with c = {} but this one with c = {}; expected the same", who,
+      MIXQ_THROW(error, "{}: the other observer averages with c = {} but this one with c = {}; expected the same", where,
                  other.c_, c_);
     }
     extremes_.resize(other.extremes_.lo.size());

@@ -61,12 +61,12 @@ double fine_search_1d(double top, F&& f) {
 }
 
 /// The search at the top of this file for channel c of an x histogram.
-inline clip_range mse_search(const channel_histograms& hs, std::size_t c, const code_range& r,
-                                          std::string_view who) {
+inline clip_range mse_search(const channel_histograms& hs, std::size_t c, const scheme_limits& r,
+                                          std::string_view where) {
   const float lo = hs.lo(c), hi = hs.hi(c);
   auto score = [&](double a, double b) {
     const auto fa = static_cast<float>(a), fb = static_cast<float>(b);
-    const channel_params p = real_params(r, fa, fb, who, c);
+    const channel_qparams p = real_params(r, fa, fb, where, c);
     return histogram_squared_error(model_of(r, p.scale, p.zero_point), hs.counts(c), hs.bins(), lo, hi);
   };
   if (r.symmetric) {
@@ -96,31 +96,18 @@ inline clip_range mse_search(const channel_histograms& hs, std::size_t c, const 
 
 template <scheme S>
   requires ValidScheme<S>
-class mse_observer : public detail::histogram_observer_base<S> {
-  using base = detail::histogram_observer_base<S>;
-
+class mse_observer : public detail::histogram_observer_base<S, mse_observer<S>> {
 public:
   using options = histogram_options;
   static constexpr std::string_view name = "mse";
 
-  explicit mse_observer(const options& o = {}) : base(o.bins, false, o.non_finite, 1, "mixq::mse_observer") {}
-
-  template <class E>
-  void observe(const xt::xexpression<E>& x) {
-    this->observe_batch(x, "mixq::mse_observer::observe");
-  }
+  explicit mse_observer(const options& o = {})
+      : detail::histogram_observer_base<S, mse_observer>(o.bins, false, o.non_finite, 1) {}
 
   /// The clipping range for channel c.
   clip_range clipping_range(std::size_t c) const {
-    return detail::mse_search(this->hist_, c, detail::code_range_of<S>(), "mixq::mse_observer::qparams");
+    return detail::mse_search(this->hist_, c, detail::scheme_limits_of<S>(), "mixq::mse_observer::qparams");
   }
-
-  mixq::qparams<S> qparams() const {
-    return this->channel_qparams("mixq::mse_observer::qparams", [&](std::size_t c) { return clipping_range(c); });
-  }
-
-  void merge(const mse_observer& other) { this->merge_histograms(other, "mixq::mse_observer::merge"); }
-  void reset() noexcept { this->reset_histograms(); }
 };
 
 }  // namespace mixq

@@ -14,12 +14,32 @@
 
 namespace mixq::detail {
 
+/// Text known at compile time, kept in a constant.
+template <std::size_t N>
+struct fixed_text {
+  char text[N] = {};
+  constexpr std::string_view view() const noexcept { return {text, N}; }
+};
+
+/// "mixq::<Observer::name>_observer<member>" as a constant: the `where` of
+/// an observer's messages, e.g. observer_where<mse_observer<S>>("::merge").
+template <class Observer, std::size_t M>
+constexpr auto observer_where(const char (&member)[M]) noexcept {
+  constexpr std::string_view prefix = "mixq::", name = Observer::name, suffix = "_observer";
+  fixed_text<prefix.size() + name.size() + suffix.size() + M - 1> out;
+  std::size_t i = 0;
+  for (const std::string_view part : {prefix, name, suffix, std::string_view(member, M - 1)}) {
+    for (const char ch : part) out.text[i++] = ch;
+  }
+  return out;
+}
+
 /// Thrown by qparams() for a channel that never saw a finite value.
-[[noreturn]] inline void throw_empty_channel(std::string_view who, std::size_t channel) {
+[[noreturn]] inline void throw_empty_channel(std::string_view where, std::size_t channel) {
   MIXQ_THROW(error,
              "{}: channel {} has seen no finite value (all were NaN or infinite); expected at least one per channel "
              "before qparams()",
-             who, channel);
+             where, channel);
 }
 
 template <scheme S>
@@ -44,14 +64,14 @@ protected:
 
   /// Checks a non-empty batch against earlier ones and scans it. Nothing is
   /// modified, so a throw leaves the observer as it was.
-  batch_ranges scan(const float_batch& b, std::string_view who) const {
+  batch_ranges scan(const float_batch& b, std::string_view where) const {
     if (channels_ != 0 && b.channels() != channels_) {
       MIXQ_THROW(error,
                  "{}: x has extent {} along axis {} but earlier batches had {}; expected the same number of "
                  "channels in every batch",
-                 who, b.channels(), S.axis, channels_);
+                 where, b.channels(), S.axis, channels_);
     }
-    return scan_ranges(b, policy_, who);
+    return scan_ranges(b, policy_, where);
   }
 
   /// Records a batch that was accepted.
@@ -63,9 +83,9 @@ protected:
   }
 
   /// Throws unless `other` can be merged into this observer.
-  void check_merge(const observer_base& other, std::string_view who) const {
+  void check_merge(const observer_base& other, std::string_view where) const {
     if (channels_ != 0 && other.channels_ != 0 && channels_ != other.channels_) {
-      MIXQ_THROW(error, "{}: the other observer saw {} channels but this one {}; expected the same number", who,
+      MIXQ_THROW(error, "{}: the other observer saw {} channels but this one {}; expected the same number", where,
                  other.channels_, channels_);
     }
   }
@@ -83,12 +103,12 @@ protected:
   }
 
   /// Throws unless some finite data was observed.
-  void require_data(std::string_view who) const {
+  void require_data(std::string_view where) const {
     if (count_ == 0) {
       MIXQ_THROW(error,
                  "{}: no data observed yet ({} batches, {} non-finite values left out); expected observe() with at "
                  "least one finite value before qparams()",
-                 who, batches_, non_finite_);
+                 where, batches_, non_finite_);
     }
   }
 
@@ -101,8 +121,8 @@ protected:
 
 /// The preamble of observe(): the axis check and the conversion to float32.
 template <scheme S, class E>
-float_batch make_batch(const xt::xexpression<E>& x, std::string_view who) {
-  check_axis<S>(x, who);
+float_batch make_batch(const xt::xexpression<E>& x, std::string_view where) {
+  check_axis<S>(x, where);
   return float_batch(x, S.axis);
 }
 

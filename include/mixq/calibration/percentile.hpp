@@ -53,24 +53,18 @@ inline float histogram_quantile(const double* h, std::size_t bins, float lo, flo
 
 template <scheme S>
   requires ValidScheme<S>
-class percentile_observer : public detail::histogram_observer_base<S> {
-  using base = detail::histogram_observer_base<S>;
-
+class percentile_observer : public detail::histogram_observer_base<S, percentile_observer<S>> {
 public:
   using options = percentile_options;
   static constexpr std::string_view name = "percentile";
 
   explicit percentile_observer(const options& o = {})
-      : base(o.bins, S.symmetric, o.non_finite, 1, "mixq::percentile_observer"), percentile_(o.percentile) {
+      : detail::histogram_observer_base<S, percentile_observer>(o.bins, S.symmetric, o.non_finite, 1),
+        percentile_(o.percentile) {
     if (!(percentile_ >= 50.0 && percentile_ <= 100.0)) {
       MIXQ_THROW(error, "mixq::percentile_observer: options.percentile = {} is invalid; expected 50 <= p <= 100",
                  percentile_);
     }
-  }
-
-  template <class E>
-  void observe(const xt::xexpression<E>& x) {
-    this->observe_batch(x, "mixq::percentile_observer::observe");
   }
 
   /// The clipping range for channel c.
@@ -86,20 +80,13 @@ public:
     }
   }
 
-  mixq::qparams<S> qparams() const {
-    return this->channel_qparams("mixq::percentile_observer::qparams",
-                                 [&](std::size_t c) { return clipping_range(c); });
-  }
-
-  void merge(const percentile_observer& other) {
-    constexpr std::string_view who = "mixq::percentile_observer::merge";
+  /// merge() takes only an observer that clips at the same percentile.
+  void check_same_options(const percentile_observer& other, std::string_view where) const {
     if (other.percentile_ != percentile_) {
       MIXQ_THROW(error, "{}: the other observer clips at the {}th percentile but this one at the {}th; expected the "
-                 "same", who, other.percentile_, percentile_);
+                 "same", where, other.percentile_, percentile_);
     }
-    this->merge_histograms(other, who);
   }
-  void reset() noexcept { this->reset_histograms(); }
 
   double percentile() const noexcept { return percentile_; }
 

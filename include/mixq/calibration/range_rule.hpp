@@ -32,7 +32,7 @@ namespace mixq::detail {
 
 /// What the rule needs to know about a scheme, as run-time values so the
 /// search code is compiled once rather than once per scheme.
-struct code_range {
+struct scheme_limits {
   std::int32_t qmin;
   std::int32_t qmax;
   bool symmetric;
@@ -43,7 +43,7 @@ struct code_range {
 };
 
 template <scheme S>
-constexpr code_range code_range_of() noexcept {
+constexpr scheme_limits scheme_limits_of() noexcept {
   return {qmin(S), qmax(S), S.symmetric, is_binary(S), is_pow2(S), symmetric_zero_point(S), S.bits};
 }
 
@@ -64,7 +64,7 @@ struct clip_range {
 namespace mixq::detail {
 
 /// One channel's parameters; `exponent` is meaningful for pow2 schemes only.
-struct channel_params {
+struct channel_qparams {
   float scale = 1.0f;
   std::int32_t zero_point = 0;
   int exponent = 0;
@@ -80,7 +80,7 @@ inline float rounded_product(float a, float b) noexcept {
   return p;
 }
 
-inline std::int32_t affine_zero_point(const code_range& r, float lo_neg, float scale) noexcept {
+inline std::int32_t affine_zero_point(const scheme_limits& r, float lo_neg, float scale) noexcept {
   const float shifted = std::nearbyint(lo_neg / scale);  // in [-(qmax - qmin), 0]: the scale covers lo'
   const auto zp = static_cast<std::int64_t>(r.qmin) - static_cast<std::int64_t>(shifted);
   return static_cast<std::int32_t>(std::clamp<std::int64_t>(zp, r.qmin, r.qmax));
@@ -88,10 +88,10 @@ inline std::int32_t affine_zero_point(const code_range& r, float lo_neg, float s
 
 /// The real-scale rule above for one channel. Throws when the range is too
 /// wide for a finite float32 scale.
-inline channel_params real_params(const code_range& r, float lo, float hi, std::string_view who, std::size_t channel) {
+inline channel_qparams real_params(const scheme_limits& r, float lo, float hi, std::string_view where, std::size_t channel) {
   const float lo_neg = std::min(lo, 0.0f);
   const float hi_pos = std::max(hi, 0.0f);
-  channel_params p;
+  channel_qparams p;
   if (r.symmetric) {
     const float amax = std::max(-lo_neg, hi_pos);
     p.scale = std::max(amax / (static_cast<float>(r.qmax - r.qmin) / 2.0f), scale_floor);
@@ -103,7 +103,7 @@ inline channel_params real_params(const code_range& r, float lo, float hi, std::
     MIXQ_THROW(error,
                "{}: channel {}: the clipping range [{}, {}] needs scale = {}, which float32 cannot hold; expected a "
                "range narrower than about 3.4e38 * {}",
-               who, channel, lo, hi, p.scale, r.qmax - r.qmin);
+               where, channel, lo, hi, p.scale, r.qmax - r.qmin);
   }
   if (!r.symmetric) p.zero_point = affine_zero_point(r, lo_neg, p.scale);
   return p;
@@ -119,7 +119,7 @@ struct quantizer_model {
   bool binary;
 };
 
-inline quantizer_model model_of(const code_range& r, float scale, std::int32_t zero_point) noexcept {
+inline quantizer_model model_of(const scheme_limits& r, float scale, std::int32_t zero_point) noexcept {
   const double s = scale;
   return {s, s * static_cast<double>(r.qmin - zero_point), s * static_cast<double>(r.qmax - zero_point), r.binary};
 }
@@ -207,20 +207,20 @@ private:
 };
 
 /// The pow2 rule above for one channel, given its real parameters.
-inline channel_params pow2_params(const code_range& r, float lo, const channel_params& real, std::string_view who,
+inline channel_qparams pow2_params(const scheme_limits& r, float lo, const channel_qparams& real, std::string_view where,
                                   std::size_t channel, error_model_ref model_error) {
   int e2 = 0;
   (void)std::frexp(real.scale, &e2);  // scale = f * 2^e2, f in [0.5, 1): floor(log2 scale) = e2 - 1
   const int base = e2 - 1;
   const double log2_scale = std::log2(static_cast<double>(real.scale));
   const float lo_neg = std::min(lo, 0.0f);
-  channel_params best;
+  channel_qparams best;
   double best_error = std::numeric_limits<double>::infinity();
   double best_distance = std::numeric_limits<double>::infinity();
   bool found = false;
   for (int e = base - 1; e <= base + 1; ++e) {
     if (e < pow2_exponent_min || e > pow2_exponent_max) continue;
-    channel_params c;
+    channel_qparams c;
     c.exponent = e;
     c.scale = exp2i(e);
     c.zero_point = r.symmetric ? r.fixed_zero_point : affine_zero_point(r, lo_neg, c.scale);
@@ -235,7 +235,7 @@ inline channel_params pow2_params(const code_range& r, float lo, const channel_p
     }
   }
   if (!found) {
-    MIXQ_THROW(error, "{}: channel {}: a power-of-two scale near {} needs an exponent outside [{}, {}]", who,
+    MIXQ_THROW(error, "{}: channel {}: a power-of-two scale near {} needs an exponent outside [{}, {}]", where,
                channel, real.scale, pow2_exponent_min, pow2_exponent_max);
   }
   return best;
@@ -243,21 +243,21 @@ inline channel_params pow2_params(const code_range& r, float lo, const channel_p
 
 /// The whole rule for one channel: real scale, then the pow2 choice when the
 /// scheme asks for it.
-inline channel_params range_params(const code_range& r, float lo, float hi, std::string_view who, std::size_t channel,
+inline channel_qparams range_params(const scheme_limits& r, float lo, float hi, std::string_view where, std::size_t channel,
                                    error_model_ref model_error) {
-  const channel_params real = real_params(r, lo, hi, who, channel);
+  const channel_qparams real = real_params(r, lo, hi, where, channel);
   if (!r.pow2) return real;
-  return pow2_params(r, lo, real, who, channel, model_error);
+  return pow2_params(r, lo, real, where, channel, model_error);
 }
 
-/// Assembles qparams<S> from one channel_params per channel.
+/// Assembles qparams<S> from one channel_qparams per channel.
 template <scheme S>
-qparams<S> assemble_qparams(const std::vector<channel_params>& channels) {
+qparams<S> assemble_qparams(const std::vector<channel_qparams>& channels) {
   qparams<S> p;
   if constexpr (is_per_channel(S)) {
     p.scale.clear();
     p.zero_point.clear();
-    for (const channel_params& c : channels) {
+    for (const channel_qparams& c : channels) {
       if constexpr (is_pow2(S)) p.exponent.push_back(c.exponent);
       p.scale.push_back(c.scale);
       p.zero_point.push_back(c.zero_point);

@@ -44,12 +44,14 @@ struct bin_rule {
   }
 };
 
-namespace reference {
+}  // namespace mixq::detail
+
+namespace mixq::reference {
 
 /// Min and max of n values; all_finite is false if any is NaN or infinite
 /// (the extremes then cover the finite values only).
-inline span_range minmax_span(const float* x, std::size_t n) noexcept {
-  span_range r;
+inline mixq::detail::span_range minmax_span(const float* x, std::size_t n) noexcept {
+  mixq::detail::span_range r;
   for (std::size_t i = 0; i < n; ++i) {
     const float v = x[i];
     if (!std::isfinite(v)) {
@@ -83,7 +85,7 @@ inline bool minmax_rows(const float* x, std::size_t rows, std::size_t n, float* 
 
 /// Adds the finite values of x (or their magnitudes) to counts[bin]; values
 /// must lie in the rule's range. Returns how many were added.
-inline std::size_t histogram(const float* x, std::size_t n, const bin_rule& rule, bool magnitude,
+inline std::size_t histogram(const float* x, std::size_t n, const mixq::detail::bin_rule& rule, bool magnitude,
                              std::uint32_t* counts) noexcept {
   std::size_t added = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -95,5 +97,4 @@ inline std::size_t histogram(const float* x, std::size_t n, const bin_rule& rule
   return added;
 }
 
-}  // namespace reference
-}  // namespace mixq::detail
+}  // namespace mixq::reference

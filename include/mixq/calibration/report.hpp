@@ -32,7 +32,7 @@
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
 #include <mixq/io/format.hpp>
-#include <mixq/tensor/quantize.hpp>
+#include <mixq/core/quantize_rule.hpp>
 
 namespace mixq {
 
@@ -50,27 +50,27 @@ struct quantization_error {
   double mean_squared_error() const noexcept { return size == 0 ? 0.0 : noise / static_cast<double>(size); }
 };
 
-/// The round-trip error of x under p, by the reference quantize rule
-/// (tensor/quantize.hpp). Throws for non-finite values, invalid parameters,
+/// The round-trip error of x under p, by the quantize rule of
+/// core/quantize_rule.hpp. Throws for non-finite values, invalid parameters,
 /// or a channel count that differs from x's extent along the axis.
 template <scheme S, class E>
   requires ValidScheme<S>
 quantization_error measure_quantization_error(const xt::xexpression<E>& x, const qparams<S>& p) {
-  constexpr std::string_view who = "mixq::measure_quantization_error";
-  validate(p, who);
-  const detail::float_batch b = detail::make_batch<S>(x, who);
-  validate_channels(p, b.channels(), who);
+  constexpr std::string_view where = "mixq::measure_quantization_error";
+  validate(p, where);
+  const detail::float_batch b = detail::make_batch<S>(x, where);
+  validate_channels(p, b.channels(), where);
   quantization_error e;
   e.size = b.size();
   const float* v = b.values();
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (!std::isfinite(v[i])) {
-      MIXQ_THROW(error, "{}: x[flat index {}] = {} is not finite; expected finite values", who, i, v[i]);
+      MIXQ_THROW(error, "{}: x[flat index {}] = {} is not finite; expected finite values", where, i, v[i]);
     }
     const std::size_t c = is_per_channel(S) ? b.channel_of(i) : 0;
     const float scale = scale_of(p, c);
     const std::int32_t zp = zero_point_of(p, c);
-    const float y = dequantize_value(quantize_value<S>(v[i], 1.0f / scale, zp), scale, zp);
+    const float y = dequantize_code(quantize_code<S>(v[i], 1.0f / scale, zp), scale, zp);
     const double d = static_cast<double>(v[i]) - static_cast<double>(y);
     e.signal += static_cast<double>(v[i]) * static_cast<double>(v[i]);
     e.noise += d * d;

@@ -18,8 +18,8 @@ struct code_format {
   static constexpr bool is_signed = Signed;
   static constexpr bool binary = Bits == 1 && Signed;
   static constexpr std::uint32_t mask = (1u << Bits) - 1u;
-  static constexpr std::int32_t lowest = binary ? -1 : Signed ? -(1 << (Bits - 1)) : 0;
-  static constexpr std::int32_t highest = binary ? 1 : Signed ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+  static constexpr std::int32_t lowest = code_range_of(Bits, Signed).lo;
+  static constexpr std::int32_t highest = code_range_of(Bits, Signed).hi;
 
   /// The bit field of a code; codes outside [lowest, highest] lose their high bits.
   static constexpr std::uint32_t encode(std::int32_t code) noexcept {

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include <mixq/config.hpp>
+#include <mixq/core/finite.hpp>
 #include <mixq/core/rounding.hpp>
 
 namespace mixq {
@@ -50,10 +51,6 @@ constexpr std::int64_t round_half_away(double x) noexcept {
   if (fraction >= 0.5) return truncated + 1;
   if (fraction <= -0.5) return truncated - 1;
   return truncated;
-}
-
-constexpr bool is_finite(double x) noexcept {
-  return ((std::bit_cast<std::uint64_t>(x) >> 52) & 0x7ffu) != 0x7ffu;
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 #pragma once
 // The quantize and dequantize rules for one value, shared by the reference
-// tensor functions (tensor/quantize.hpp) and the portable kernel path:
+// tensor functions (tensor/quantize.hpp), the kernels' portable path and
+// the calibration report:
 //
 //   quantize:   q = clamp(zp + nearbyint(x * inv_scale), qmin, qmax) in float32,
 //               ties to even; NaN -> zp, +inf -> qmax, -inf -> qmin
@@ -11,6 +12,8 @@
 
 #include <cmath>
 #include <cstdint>
+
+#include <mixq/core/scheme.hpp>
 
 namespace mixq {
 
@@ -28,6 +31,18 @@ inline std::int32_t quantize_code(float x, float inv_scale, std::int32_t zero_po
 
 /// One value under the binary rule: +1 for x >= 0 or NaN, -1 otherwise.
 inline std::int32_t quantize_binary(float x) noexcept { return (x >= 0.0f || std::isnan(x)) ? 1 : -1; }
+
+/// One value under the rule of scheme S: the binary rule for binary schemes,
+/// the quantize rule for [qmin(S), qmax(S)] otherwise.
+template <scheme S>
+inline std::int32_t quantize_code(float x, float inv_scale, std::int32_t zero_point) noexcept {
+  if constexpr (is_binary(S)) {
+    (void)inv_scale, (void)zero_point;
+    return quantize_binary(x);
+  } else {
+    return quantize_code(x, inv_scale, zero_point, qmin(S), qmax(S));
+  }
+}
 
 /// One code under the dequantize rule.
 inline float dequantize_code(std::int32_t code, float scale, std::int32_t zero_point) noexcept {

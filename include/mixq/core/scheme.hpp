@@ -62,18 +62,27 @@ constexpr bool is_pow2(scheme s) noexcept { return s.scale == scale_kind::pow2; 
 /// Signed 1-bit: codes {-1, +1}, stored as bit 0 = -1 and bit 1 = +1.
 constexpr bool is_binary(scheme s) noexcept { return s.bits == 1 && s.is_signed; }
 
-constexpr std::int32_t qmin(scheme s) noexcept {
-  if (is_binary(s)) return -1;
-  if (!s.is_signed) return 0;
-  const std::int32_t half = std::int32_t{1} << (s.bits - 1);
-  return s.narrow ? -(half - 1) : -half;
+/// The codes a b-bit integer field holds: [-2^(b-1), 2^(b-1) - 1] when
+/// signed (narrow: without the most negative one), [0, 2^b - 1] when
+/// unsigned; signed 1-bit is binary, {-1, +1}. The one rule qmin/qmax,
+/// code_format and the kernels' argument checks derive their ranges from.
+struct code_range {
+  std::int32_t lo = 0;
+  std::int32_t hi = 0;
+  constexpr bool contains(std::int32_t code) const noexcept { return code >= lo && code <= hi; }
+};
+
+constexpr code_range code_range_of(int bits, bool is_signed, bool narrow = false) noexcept {
+  if (bits == 1 && is_signed) return {-1, 1};
+  if (!is_signed) return {0, (std::int32_t{1} << bits) - 1};
+  const std::int32_t half = std::int32_t{1} << (bits - 1);
+  return {narrow ? -(half - 1) : -half, half - 1};
 }
 
-constexpr std::int32_t qmax(scheme s) noexcept {
-  if (is_binary(s)) return 1;
-  if (!s.is_signed) return (std::int32_t{1} << s.bits) - 1;
-  return (std::int32_t{1} << (s.bits - 1)) - 1;
-}
+constexpr code_range code_range_of(scheme s) noexcept { return code_range_of(s.bits, s.is_signed, s.narrow); }
+
+constexpr std::int32_t qmin(scheme s) noexcept { return code_range_of(s).lo; }
+constexpr std::int32_t qmax(scheme s) noexcept { return code_range_of(s).hi; }
 
 /// Number of distinct codes: 2^bits, one fewer when narrow.
 constexpr std::int32_t code_count(scheme s) noexcept {
@@ -92,8 +101,7 @@ constexpr std::int32_t default_zero_point(scheme s) noexcept {
 
 /// Whether `code` is one of the scheme's codes (binary has no code 0).
 constexpr bool is_code(scheme s, std::int32_t code) noexcept {
-  if (is_binary(s)) return code == -1 || code == 1;
-  return code >= qmin(s) && code <= qmax(s);
+  return code_range_of(s).contains(code) && !(is_binary(s) && code == 0);
 }
 
 namespace schemes {

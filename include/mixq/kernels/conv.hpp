@@ -18,10 +18,12 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 
 #include <mixq/config.hpp>
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/requantize.hpp>
@@ -29,52 +31,9 @@
 
 namespace mixq {
 
-/// The geometry of a 2-D convolution over an NHWC input.
-struct conv2d_shape {
-  std::size_t batch = 1;
-  std::size_t height = 0;
-  std::size_t width = 0;
-  std::size_t channels = 0;  ///< input channels C
-  std::size_t kernel_h = 1;
-  std::size_t kernel_w = 1;
-  std::size_t stride_h = 1;
-  std::size_t stride_w = 1;
-  std::size_t pad_top = 0;
-  std::size_t pad_bottom = 0;
-  std::size_t pad_left = 0;
-  std::size_t pad_right = 0;
-  std::size_t dilation_h = 1;
-  std::size_t dilation_w = 1;
-
-  constexpr std::size_t span_h() const noexcept { return dilation_h * (kernel_h - 1) + 1; }
-  constexpr std::size_t span_w() const noexcept { return dilation_w * (kernel_w - 1) + 1; }
-  constexpr std::size_t out_height() const noexcept {
-    const std::size_t padded = height + pad_top + pad_bottom;
-    return padded < span_h() || stride_h == 0 ? 0 : (padded - span_h()) / stride_h + 1;
-  }
-  constexpr std::size_t out_width() const noexcept {
-    const std::size_t padded = width + pad_left + pad_right;
-    return padded < span_w() || stride_w == 0 ? 0 : (padded - span_w()) / stride_w + 1;
-  }
-  /// Output pixels: the rows of the output (and of the GEMM).
-  constexpr std::size_t out_pixels() const noexcept { return batch * out_height() * out_width(); }
-  /// Codes per patch: the K of the GEMM.
-  constexpr std::size_t patch() const noexcept { return kernel_h * kernel_w * channels; }
-};
-
-/// The input activations: pixel p's C codes are a packed row at
-/// data + p * pixel_stride (one byte per code for 8 bits), pixels in NHWC order.
-struct conv_input {
-  const std::uint8_t* data = nullptr;
-  std::size_t pixel_stride = 0;
-  int bits = 8;
-  bool is_signed = false;
-  std::int32_t zero_point = 0;
-};
-
 namespace detail {
 
-inline void check_conv_shape(const char* where, const conv2d_shape& s) {
+inline void check_conv_shape(std::string_view where, const conv2d_shape& s) {
   if (s.kernel_h == 0 || s.kernel_w == 0 || s.stride_h == 0 || s.stride_w == 0 || s.dilation_h == 0 ||
       s.dilation_w == 0) {
     MIXQ_THROW(error, "{}: kernel {}x{}, stride {}x{}, dilation {}x{}; expected all >= 1", where, s.kernel_h,
@@ -86,16 +45,8 @@ inline void check_conv_shape(const char* where, const conv2d_shape& s) {
   }
 }
 
-inline row_range check_conv_input(const char* where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
-  if (in.bits != 8 && in.bits != 4 && in.bits != 2) {
-    MIXQ_THROW(error, "{}: input bits = {}; expected 8, 4 or 2", where, in.bits);
-  }
-  const std::int32_t lo = in.is_signed ? -(1 << (in.bits - 1)) : 0;
-  const std::int32_t hi = in.is_signed ? (1 << (in.bits - 1)) - 1 : (1 << in.bits) - 1;
-  if (in.zero_point < lo || in.zero_point > hi) {
-    MIXQ_THROW(error, "{}: input zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
-               in.zero_point, lo, hi);
-  }
+inline row_range check_conv_input(std::string_view where, const conv2d_shape& s, const conv_input& in, row_range pixels) {
+  check_operand_codes(where, "input", in.bits, in.is_signed, in.zero_point);
   if (s.batch * s.height * s.width > 0) {
     if (in.data == nullptr) MIXQ_THROW(error, "{}: input data is null", where);
     if (in.pixel_stride < packed_row_bytes(s.channels, in.bits)) {
@@ -122,38 +73,102 @@ inline requantized_output rows_from(const requantized_output& out, std::size_t f
 // The lane the input zero point has in an 8-bit lane (two's complement for signed codes).
 inline std::uint8_t zero_lane(const conv_input& in) noexcept { return static_cast<std::uint8_t>(in.zero_point); }
 
-// Writes the patches of output pixels [first, first + count) as rows of K lanes.
+// n bytes from src to dst, and n copies of a byte, exactly: the short runs
+// of a patch row. Inline, as two fixed-size moves that overlap (the first
+// and the last 2^k bytes, 2^k <= n < 2^(k+1)), as glibc's memcpy does for
+// small sizes -- a call per tap costs more than the copy.
+MIXQ_INLINE void copy_lanes(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  auto two = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
+    std::uint8_t head[B], tail[B];
+    std::memcpy(head, src, B);
+    std::memcpy(tail, src + n - B, B);
+    std::memcpy(dst, head, B);
+    std::memcpy(dst + n - B, tail, B);
+  };
+  if (n >= 64) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 32) {
+    two(std::integral_constant<std::size_t, 32>{});
+  } else if (n >= 16) {
+    two(std::integral_constant<std::size_t, 16>{});
+  } else if (n >= 8) {
+    two(std::integral_constant<std::size_t, 8>{});
+  } else if (n >= 4) {
+    two(std::integral_constant<std::size_t, 4>{});
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+MIXQ_INLINE void fill_lanes(std::uint8_t* dst, std::uint8_t value, std::size_t n) noexcept {
+  if (n >= 64) {
+    std::memset(dst, value, n);
+    return;
+  }
+  std::uint8_t run[64];
+  std::memset(run, value, sizeof run);
+  copy_lanes(dst, run, n);
+}
+
+// Writes the patches of output pixels [first, first + count) as rows of K
+// lanes. The taps of one kernel row that fall inside the input are one run
+// of memory when the codes are bytes, packed pixel after pixel and not
+// dilated: one copy per kernel row, not one per tap (a 3x3 convolution of a
+// one-channel image would otherwise copy single bytes).
 template <kernel_path P>
 void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std::size_t count, std::uint8_t* rows,
             std::size_t row_stride) noexcept {
   const std::size_t oh = s.out_height(), ow = s.out_width();
-  const std::size_t c = s.channels;
+  const std::size_t c = s.channels, kw = s.kernel_w, tap_row = kw * c;
   const std::uint8_t pad = zero_lane(in);
-  for (std::size_t i = 0; i < count; ++i) {
+  const bool runs = in.bits == 8 && in.pixel_stride == c && s.dilation_w == 1;
+  // Signed arithmetic on purpose: a tap may fall in the padding.
+  const auto height = static_cast<std::ptrdiff_t>(s.height), width = static_cast<std::ptrdiff_t>(s.width);
+  const auto taps = static_cast<std::ptrdiff_t>(kw);
+  // Pixels in runs along one output row, kernel row by kernel row: each
+  // input row is found once per run, and the inner loop is a plain stride.
+  for (std::size_t i = 0; i < count;) {
     const std::size_t p = first + i;
-    const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-    std::uint8_t* dst = rows + i * row_stride;
+    const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x_begin = p % ow;
+    const std::size_t length = std::min(count - i, ow - x_begin);
     for (std::size_t ky = 0; ky < s.kernel_h; ++ky) {
-      // Input row of this tap, or a padding row (signed arithmetic on purpose).
+      std::uint8_t* dst = rows + i * row_stride + ky * tap_row;
       const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky * s.dilation_h) -
                       static_cast<std::ptrdiff_t>(s.pad_top);
-      for (std::size_t kx = 0; kx < s.kernel_w; ++kx, dst += c) {
-        const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx * s.dilation_w) -
-                        static_cast<std::ptrdiff_t>(s.pad_left);
-        if (iy < 0 || ix < 0 || iy >= static_cast<std::ptrdiff_t>(s.height) ||
-            ix >= static_cast<std::ptrdiff_t>(s.width)) {
-          std::memset(dst, pad, c);
+      if (iy < 0 || iy >= height) {
+        for (std::size_t j = 0; j < length; ++j, dst += row_stride) fill_lanes(dst, pad, tap_row);
+        continue;
+      }
+      const std::uint8_t* row = in.data + (n * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride;
+      for (std::size_t x = x_begin; x < x_begin + length; ++x, dst += row_stride) {
+        const auto x0 = static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
+        if (runs) {
+          if (x0 >= 0 && x0 + taps <= width) {
+            copy_lanes(dst, row + static_cast<std::size_t>(x0) * c, tap_row);
+            continue;
+          }
+          // Taps [lo, hi) are inside the input, the rest padding.
+          const std::ptrdiff_t lo = std::clamp<std::ptrdiff_t>(-x0, 0, taps);
+          const std::ptrdiff_t hi = std::clamp<std::ptrdiff_t>(width - x0, lo, taps);
+          const auto lanes = [c](std::ptrdiff_t t) { return static_cast<std::size_t>(t) * c; };
+          fill_lanes(dst, pad, lanes(lo));
+          copy_lanes(dst + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
+          fill_lanes(dst + lanes(hi), pad, lanes(taps - hi));
           continue;
         }
-        const std::size_t pixel = (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
-        const std::uint8_t* src = in.data + pixel * in.pixel_stride;
-        if (in.bits == 8) {
-          std::memcpy(dst, src, c);
-        } else {
-          unpack_lanes<P>(src, c, in.bits, in.is_signed, dst);
+        for (std::size_t kx = 0; kx < kw; ++kx) {
+          const auto ix = x0 + static_cast<std::ptrdiff_t>(kx * s.dilation_w);
+          std::uint8_t* tap = dst + kx * c;
+          if (ix < 0 || ix >= width) {
+            fill_lanes(tap, pad, c);
+          } else if (const std::uint8_t* src = row + static_cast<std::size_t>(ix) * in.pixel_stride; in.bits == 8) {
+            copy_lanes(tap, src, c);
+          } else {
+            unpack_lanes<P>(src, c, in.bits, in.is_signed, tap);
+          }
         }
       }
     }
+    i += length;
   }
 }
 
@@ -162,13 +177,14 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
 /// The general convolution: conv2d_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// Output row p (an output pixel, NHWC order) holds its O channels. `pixels`
 /// selects a range of output pixels for the caller's own threads.
-struct conv2d_fn {
-  template <class Arch, class Output>
+struct conv2d_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
+
+  template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const packed_weight_matrix& w,
                   const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
-    detail::check_kernel_arch<Arch>();
     constexpr kernel_path P = kernel_path_of<Arch>;
-    constexpr const char* where = "mixq::conv2d_kernel";
+    constexpr std::string_view where = "mixq::conv2d_kernel";
     detail::check_conv_shape(where, s);
     pixels = detail::check_conv_input(where, s, in, pixels);
     if (w.layout().bits == 1) MIXQ_THROW(error, "{}: binary weights are not supported by convolutions", where);
@@ -235,13 +251,14 @@ MIXQ_INLINE void depthwise_tap(std::int32_t* acc, const std::uint8_t* x, const s
 /// 3x3 depthwise convolution: depthwise_kernel(arch, shape, input, weights, bias, out[, pixels]).
 /// shape.kernel_h = kernel_w = 3, dilation 1, stride 1 or 2; 8-bit input;
 /// weights int8 [ky][kx][c]; output row p holds the C channels of pixel p.
-struct depthwise_fn {
-  template <class Arch, class Output>
+struct depthwise_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
+
+  template <KernelArch Arch, class Output>
   void operator()(Arch, const conv2d_shape& s, const conv_input& in, const std::int8_t* weights,
                   const std::int32_t* bias, const Output& out, row_range pixels = {}) const {
-    detail::check_kernel_arch<Arch>();
     constexpr kernel_path P = kernel_path_of<Arch>;
-    constexpr const char* where = "mixq::depthwise_kernel";
+    constexpr std::string_view where = "mixq::depthwise_kernel";
     detail::check_conv_shape(where, s);
     if (s.kernel_h != 3 || s.kernel_w != 3 || s.dilation_h != 1 || s.dilation_w != 1) {
       MIXQ_THROW(error, "{}: kernel {}x{} with dilation {}x{}; this kernel is 3x3 without dilation", where, s.kernel_h,

@@ -17,56 +17,26 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
 #include <mixq/config.hpp>
 #include <mixq/core/bit_width.hpp>
+#include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/requantize.hpp>
 #include <mixq/kernels/scratch.hpp>
 #include <mixq/kernels/weights.hpp>
 
 namespace mixq {
-
-/// The activation operand: `rows` x `cols` codes; row m starts at
-/// `data + m * stride` and is a packed row of `bits`-bit codes (one byte per
-/// code for 8 bits).
-struct activation_matrix {
-  const std::uint8_t* data = nullptr;
-  std::size_t rows = 0;
-  std::size_t cols = 0;
-  std::size_t stride = 0;  ///< bytes from one row to the next
-  int bits = 8;            ///< 8, 4, 2, or 1 (binary, with is_signed)
-  bool is_signed = false;
-  std::int32_t zero_point = 0;
-};
-
-/// int32 results: r[m][n] at data[m * stride + n].
-struct int32_output {
-  std::int32_t* data = nullptr;
-  std::size_t stride = 0;  ///< elements from one row to the next
-};
-
-/// Requantized results: row m is a packed row of params.bits-bit codes at
-/// data + m * stride. params.offset must be null: the bias argument and the
-/// zero-point correction take its place.
-struct requantized_output {
-  std::uint8_t* data = nullptr;
-  std::size_t stride = 0;  ///< bytes from one row to the next
-  requantize_params params{};
-};
-
-/// Rows [begin, end) of A; the default is all of them.
-struct row_range {
-  std::size_t begin = 0;
-  std::size_t end = std::numeric_limits<std::size_t>::max();
-};
 
 /// Largest K for which no kernel's int32 accumulator can overflow: every
 /// path accumulates products of an unsigned 8-bit lane (at most 255) and a
@@ -129,6 +99,24 @@ struct tile_args {
   std::size_t direct_stride = 0;
   const std::int32_t* direct_offsets = nullptr;
   std::size_t direct_width = 0;
+};
+
+// What the GEMM driver asks of a path (gemm_path<P>, one per kernel_path):
+//   mr_for(bits)          rows per tile for panels of `bits`-bit data
+//   reads_subbyte(rows)   whether tiles of `rows` rows read 4/2-bit panels in place
+//   expand(w, l, kb, out) a sub-byte panel expanded to the 8-bit layout
+//   panels_for(bits, m)   consecutive panels a single block of m rows takes at once
+//   direct_output         whether tile() can write int32 results itself (tile_args::direct)
+//   tile(t)               the sums of one tile, exact, into t.tile (or t.direct)
+template <class Path>
+concept GemmPath = requires(int bits, std::size_t rows, const std::uint8_t* packed, const weight_layout& layout,
+                            std::uint8_t* out, const tile_args& t) {
+  { Path::mr_for(bits) } -> std::same_as<std::size_t>;
+  { Path::reads_subbyte(rows) } -> std::same_as<bool>;
+  { Path::expand(packed, layout, rows, out) } -> std::same_as<void>;
+  { Path::panels_for(bits, rows) } -> std::same_as<std::size_t>;
+  { Path::direct_output } -> std::convertible_to<bool>;
+  { Path::tile(t) } -> std::same_as<void>;
 };
 
 template <kernel_path P>
@@ -203,7 +191,21 @@ struct binary_path {
 namespace mixq {
 namespace detail {
 
-inline std::size_t check_gemm_args(const char* where, const weight_layout& expected, const activation_matrix& a,
+// Throws unless an operand's codes are 8, 4 or 2 bits wide and its zero
+// point is one of them; `operand` names it in the message.
+inline void check_operand_codes(std::string_view where, std::string_view operand, int bits, bool is_signed,
+                                std::int32_t zero_point, std::string_view other_bits = "") {
+  if (bits != 8 && bits != 4 && bits != 2) {
+    MIXQ_THROW(error, "{}: {} bits = {}; expected 8, 4 or 2{}", where, operand, bits, other_bits);
+  }
+  const code_range codes = code_range_of(bits, is_signed);
+  if (!codes.contains(zero_point)) {
+    MIXQ_THROW(error, "{}: {} zero_point = {} is out of range; expected {} <= zero_point <= {}", where, operand,
+               zero_point, codes.lo, codes.hi);
+  }
+}
+
+inline std::size_t check_gemm_args(std::string_view where, const weight_layout& expected, const activation_matrix& a,
                                    const packed_weight_matrix& w, row_range& rows) {
   const weight_layout& l = w.layout();
   if (!(l == expected)) {
@@ -229,15 +231,7 @@ inline std::size_t check_gemm_args(const char* where, const weight_layout& expec
                  where, a.is_signed, a.zero_point);
     }
   } else {
-    if (a.bits != 8 && a.bits != 4 && a.bits != 2) {
-      MIXQ_THROW(error, "{}: activation bits = {}; expected 8, 4 or 2 (or 1 with binary weights)", where, a.bits);
-    }
-    const std::int32_t lo = a.is_signed ? -(1 << (a.bits - 1)) : 0;
-    const std::int32_t hi = a.is_signed ? (1 << (a.bits - 1)) - 1 : (1 << a.bits) - 1;
-    if (a.zero_point < lo || a.zero_point > hi) {
-      MIXQ_THROW(error, "{}: activation zero_point = {} is out of range; expected {} <= zero_point <= {}", where,
-                 a.zero_point, lo, hi);
-    }
+    check_operand_codes(where, "activation", a.bits, a.is_signed, a.zero_point, " (or 1 with binary weights)");
   }
   const std::size_t max_k = binary ? gemm_max_k_binary : gemm_max_k;
   if (a.cols > max_k) {
@@ -258,7 +252,7 @@ inline std::size_t check_gemm_args(const char* where, const weight_layout& expec
   return rows.end - rows.begin;
 }
 
-inline void check_output(const char* where, const int32_output& out, std::size_t n) {
+inline void check_output(std::string_view where, const int32_output& out, std::size_t n) {
   if (out.data == nullptr) MIXQ_THROW(error, "{}: output data is null", where);
   if (out.stride < n) {
     MIXQ_THROW(error, "{}: output stride = {} elements is smaller than N = {}; the output buffer is too small", where,
@@ -266,7 +260,7 @@ inline void check_output(const char* where, const int32_output& out, std::size_t
   }
 }
 
-inline void check_output(const char* where, const requantized_output& out, std::size_t n) {
+inline void check_output(std::string_view where, const requantized_output& out, std::size_t n) {
   check_requantize_params(out.params, where);
   if (out.params.offset != nullptr) {
     MIXQ_THROW(error, "{}: requantize_params.offset must be null in a GEMM; pass the bias argument instead", where);
@@ -343,6 +337,7 @@ void gemm_binary(const activation_matrix& a, const packed_weight_matrix& w, cons
 }
 
 template <kernel_path P, class Output>
+  requires GemmPath<gemm_path<P>>
 void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, const std::int32_t* bias,
                  const Output& raw_out, row_range rows) {
   const auto out = plan_output(raw_out, w.n());
@@ -447,11 +442,12 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
 /// `bias` may be null. Throws mixq::error (once per call, before any work)
 /// for a shape mismatch, K beyond the overflow bound, a too-small output,
 /// or weights packed for another kernel.
-struct gemm_fn {
-  template <class Arch, class Output>
+struct gemm_fn : detail::kernel_functor<> {
+  using detail::kernel_functor<>::operator();
+
+  template <KernelArch Arch, class Output>
   void operator()(Arch, const activation_matrix& a, const packed_weight_matrix& w, const std::int32_t* bias,
                   const Output& out, row_range rows = {}) const {
-    detail::check_kernel_arch<Arch>();
     constexpr kernel_path P = kernel_path_of<Arch>;
     const std::size_t m = detail::check_gemm_args("mixq::gemm_kernel", weight_layout_for(P, w.layout().bits), a, w, rows);
     if (m == 0 || w.n() == 0) return;

@@ -12,11 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include <mixq/config.hpp>
 #include <mixq/core/bit_width.hpp>
 #include <mixq/kernels/arch.hpp>
-
+#include <mixq/kernels/args.hpp>
 
 namespace mixq {
 namespace detail {
@@ -206,7 +207,7 @@ inline void unpack_lanes<kernel_path::avx512vnni>(const std::uint8_t* row, std::
 }
 #endif
 
-inline void check_pack_args(const char* where, int bits, std::size_t cols, std::size_t lane_stride,
+inline void check_pack_args(std::string_view where, int bits, std::size_t cols, std::size_t lane_stride,
                             std::size_t packed_stride, const void* a, const void* b) {
   if (bits < 1 || bits > 8) MIXQ_THROW(error, "{}: bits = {}; expected 1 <= bits <= 8", where, bits);
   if (a == nullptr || b == nullptr) MIXQ_THROW(error, "{}: null input or output", where);
@@ -219,31 +220,31 @@ inline void check_pack_args(const char* where, int bits, std::size_t cols, std::
 
 }  // namespace detail
 
-/// Packs rows of one-byte lanes into packed rows of `bits`-bit codes.
-struct pack_fn {
-  template <class Arch>
-  void operator()(Arch, const std::uint8_t* lanes, std::size_t rows, std::size_t cols, std::size_t lane_stride,
-                  std::uint8_t* out, std::size_t out_stride, int bits) const {
-    detail::check_kernel_arch<Arch>();
-    if (rows == 0 || cols == 0) return;
-    detail::check_pack_args("mixq::pack_kernel", bits, cols, lane_stride, out_stride, lanes, out);
-    for (std::size_t r = 0; r < rows; ++r) {
-      detail::pack_lanes<kernel_path_of<Arch>>(lanes + r * lane_stride, cols, bits, out + r * out_stride);
+/// Packs rows of one-byte lanes into packed rows of `bits`-bit codes (pack_args).
+struct pack_fn : detail::kernel_functor<const pack_args&> {
+  using detail::kernel_functor<const pack_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const pack_args& a) const {
+    if (a.rows == 0 || a.cols == 0) return;
+    detail::check_pack_args("mixq::pack_kernel", a.bits, a.cols, a.lane_stride, a.out_stride, a.lanes, a.out);
+    for (std::size_t r = 0; r < a.rows; ++r) {
+      detail::pack_lanes<kernel_path_of<Arch>>(a.lanes + r * a.lane_stride, a.cols, a.bits, a.out + r * a.out_stride);
     }
   }
 };
 
-/// Unpacks packed rows of `bits`-bit codes into one-byte lanes.
-struct unpack_fn {
-  template <class Arch>
-  void operator()(Arch, const std::uint8_t* packed, std::size_t rows, std::size_t cols, std::size_t packed_stride,
-                  std::uint8_t* lanes, std::size_t lane_stride, int bits, bool is_signed) const {
-    detail::check_kernel_arch<Arch>();
-    if (rows == 0 || cols == 0) return;
-    detail::check_pack_args("mixq::unpack_kernel", bits, cols, lane_stride, packed_stride, lanes, packed);
-    for (std::size_t r = 0; r < rows; ++r) {
-      detail::unpack_lanes<kernel_path_of<Arch>>(packed + r * packed_stride, cols, bits, is_signed,
-                                                 lanes + r * lane_stride);
+/// Unpacks packed rows of `bits`-bit codes into one-byte lanes (unpack_args).
+struct unpack_fn : detail::kernel_functor<const unpack_args&> {
+  using detail::kernel_functor<const unpack_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const unpack_args& a) const {
+    if (a.rows == 0 || a.cols == 0) return;
+    detail::check_pack_args("mixq::unpack_kernel", a.bits, a.cols, a.lane_stride, a.packed_stride, a.lanes, a.packed);
+    for (std::size_t r = 0; r < a.rows; ++r) {
+      detail::unpack_lanes<kernel_path_of<Arch>>(a.packed + r * a.packed_stride, a.cols, a.bits, a.is_signed,
+                                                 a.lanes + r * a.lane_stride);
     }
   }
 };

@@ -16,22 +16,17 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <mixq/config.hpp>
 #include <mixq/core/quantize_rule.hpp>
 #include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/scratch.hpp>
 
 namespace mixq {
-
-/// Which index of a row-major block selects the parameters.
-enum class channel_axis {
-  tensor,  ///< one scale and zero point
-  row,     ///< one per row
-  column,  ///< one per column
-};
 
 namespace detail {
 
@@ -244,8 +239,9 @@ inline void dequantize_lanes<kernel_path::avx512vnni>(const std::uint8_t* lanes,
 #endif
 
 // Checks a run-time scheme and its parameters once per call.
-inline void check_quantize_params(const char* where, scheme s, const float* scale, const std::int32_t* zero_point,
-                                  std::size_t channels) {
+inline void check_quantize_params(std::string_view where, scheme s, const channel_params& p, std::size_t channels) {
+  const float* scale = p.scale;
+  const std::int32_t* zero_point = p.zero_point;
   if (const char* why = scheme_problem(s)) MIXQ_THROW(error, "{}: invalid scheme: {}", where, why);
   if (channels > 0 && (scale == nullptr || zero_point == nullptr)) {
     MIXQ_THROW(error, "{}: scale or zero_point is null", where);
@@ -281,40 +277,41 @@ inline std::size_t channel_count(channel_axis axis, std::size_t rows, std::size_
 
 }  // namespace detail
 
-/// Quantizes `rows` rows of `cols` floats (row r at x + r * x_stride) to
-/// codes of scheme `s` (row r at out + r * out_stride bytes: 8-bit lanes, or
-/// a packed row for fewer bits). `scale` and `zero_point` hold one entry per
-/// channel along `channels`. Throws mixq::error for an invalid scheme or
-/// parameters, once per call.
-struct quantize_fn {
-  template <class Arch>
-  void operator()(Arch, scheme s, const float* x, std::size_t rows, std::size_t cols, std::size_t x_stride,
-                  const float* scale, const std::int32_t* zero_point, channel_axis channels, std::uint8_t* out,
-                  std::size_t out_stride) const {
-    detail::check_kernel_arch<Arch>();
+/// Quantizes rows of floats to codes of a run-time scheme (quantize_args):
+/// 8-bit lanes, or a packed row for fewer bits. The parameters hold one
+/// entry per channel along args.channels.axis. Throws mixq::error for an
+/// invalid scheme or parameters, once per call.
+struct quantize_fn : detail::kernel_functor<const quantize_args&> {
+  using detail::kernel_functor<const quantize_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const quantize_args& a) const {
     constexpr kernel_path P = kernel_path_of<Arch>;
-    const std::size_t count = detail::channel_count(channels, rows, cols);
-    detail::check_quantize_params("mixq::quantize_kernel", s, scale, zero_point, rows == 0 || cols == 0 ? 0 : count);
+    const scheme s = a.scheme;
+    const std::size_t rows = a.rows, cols = a.cols;
+    const channel_axis axis = a.channels.axis;
+    const std::size_t count = detail::channel_count(axis, rows, cols);
+    detail::check_quantize_params("mixq::quantize_kernel", s, a.channels, rows == 0 || cols == 0 ? 0 : count);
     if (rows == 0 || cols == 0) return;
-    detail::check_pack_args("mixq::quantize_kernel", s.bits, cols, x_stride, out_stride, x, out);
+    detail::check_pack_args("mixq::quantize_kernel", s.bits, cols, a.x_stride, a.out_stride, a.x, a.out);
 
     // 1.0f / scale once per channel, in float32 like the rule.
     float* inv = detail::scratch<float, 6>(count);
-    for (std::size_t c = 0; c < count; ++c) inv[c] = 1.0f / scale[c];
+    for (std::size_t c = 0; c < count; ++c) inv[c] = 1.0f / a.channels.scale[c];
     detail::quantize_lanes_args args;
     args.qmin = qmin(s);
     args.qmax = qmax(s);
     args.binary = is_binary(s);
-    args.per_element = channels == channel_axis::column;
+    args.per_element = axis == channel_axis::column;
     alignas(64) std::uint8_t lanes[detail::lanes_chunk];
     for (std::size_t r = 0; r < rows; ++r) {
-      const float* in = x + r * x_stride;
-      std::uint8_t* o = out + r * out_stride;
-      const std::size_t c = channels == channel_axis::row ? r : 0;
+      const float* in = a.x + r * a.x_stride;
+      std::uint8_t* o = a.out + r * a.out_stride;
+      const std::size_t c = axis == channel_axis::row ? r : 0;
       for (std::size_t k = 0; k < cols; k += detail::lanes_chunk) {
         const std::size_t n = std::min(detail::lanes_chunk, cols - k);
         args.inv_scale = inv + (args.per_element ? k : c);
-        args.zero_point = zero_point + (args.per_element ? k : c);
+        args.zero_point = a.channels.zero_point + (args.per_element ? k : c);
         if (s.bits == 8) {
           detail::quantize_lanes<P>(in + k, n, args, o + k);
         } else {
@@ -326,30 +323,31 @@ struct quantize_fn {
   }
 };
 
-/// Dequantizes rows of codes of scheme `s` (8-bit lanes or packed rows) to
-/// floats. Parameters as for quantize_fn.
-struct dequantize_fn {
-  template <class Arch>
-  void operator()(Arch, scheme s, const std::uint8_t* q, std::size_t rows, std::size_t cols, std::size_t q_stride,
-                  const float* scale, const std::int32_t* zero_point, channel_axis channels, float* out,
-                  std::size_t out_stride) const {
-    detail::check_kernel_arch<Arch>();
+/// Dequantizes rows of codes of a run-time scheme (8-bit lanes or packed
+/// rows) to floats (dequantize_args). Parameters as for quantize_fn.
+struct dequantize_fn : detail::kernel_functor<const dequantize_args&> {
+  using detail::kernel_functor<const dequantize_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const dequantize_args& a) const {
     constexpr kernel_path P = kernel_path_of<Arch>;
-    const std::size_t count = detail::channel_count(channels, rows, cols);
-    detail::check_quantize_params("mixq::dequantize_kernel", s, scale, zero_point,
-                                  rows == 0 || cols == 0 ? 0 : count);
+    const scheme s = a.scheme;
+    const std::size_t rows = a.rows, cols = a.cols;
+    const channel_axis axis = a.channels.axis;
+    const std::size_t count = detail::channel_count(axis, rows, cols);
+    detail::check_quantize_params("mixq::dequantize_kernel", s, a.channels, rows == 0 || cols == 0 ? 0 : count);
     if (rows == 0 || cols == 0) return;
-    detail::check_pack_args("mixq::dequantize_kernel", s.bits, cols, out_stride, q_stride, out, q);
-    const bool per_element = channels == channel_axis::column;
+    detail::check_pack_args("mixq::dequantize_kernel", s.bits, cols, a.out_stride, a.q_stride, a.out, a.q);
+    const bool per_element = axis == channel_axis::column;
     alignas(64) std::uint8_t lanes[detail::lanes_chunk];
     for (std::size_t r = 0; r < rows; ++r) {
-      const std::uint8_t* in = q + r * q_stride;
-      float* o = out + r * out_stride;
-      const std::size_t c = channels == channel_axis::row ? r : 0;
+      const std::uint8_t* in = a.q + r * a.q_stride;
+      float* o = a.out + r * a.out_stride;
+      const std::size_t c = axis == channel_axis::row ? r : 0;
       for (std::size_t k = 0; k < cols; k += detail::lanes_chunk) {
         const std::size_t n = std::min(detail::lanes_chunk, cols - k);
-        const float* sc = scale + (per_element ? k : c);
-        const std::int32_t* zp = zero_point + (per_element ? k : c);
+        const float* sc = a.channels.scale + (per_element ? k : c);
+        const std::int32_t* zp = a.channels.zero_point + (per_element ? k : c);
         const std::uint8_t* src = in + k;
         if (s.bits != 8) {
           detail::unpack_lanes<P>(in + k * static_cast<std::size_t>(s.bits) / 8, n, s.bits, s.is_signed, lanes);

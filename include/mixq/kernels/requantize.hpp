@@ -17,40 +17,30 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
+#include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/pack.hpp>
 #include <mixq/kernels/scratch.hpp>
 
 
 namespace mixq {
 
-/// Where and how requantized codes are written.
-struct requantize_params {
-  const fixed_multiplier* multiplier = nullptr;  ///< one per channel, or one
-  bool per_channel = false;
-  const std::int32_t* offset = nullptr;  ///< added before the multiply, one per channel; may be null
-  std::int32_t zero_point = 0;
-  std::int32_t min = -128;  ///< clamp, within the output codes' range
-  std::int32_t max = 127;
-  int bits = 8;  ///< 8, 4 or 2
-  bool is_signed = true;
-};
-
 namespace detail {
 
-inline void check_requantize_params(const requantize_params& p, const char* where) {
+inline void check_requantize_params(const requantize_params& p, std::string_view where) {
   if (p.bits != 8 && p.bits != 4 && p.bits != 2) {
     MIXQ_THROW(error, "{}: output bits = {}; expected 8, 4 or 2", where, p.bits);
   }
   if (p.multiplier == nullptr) MIXQ_THROW(error, "{}: multiplier is null; expected one per channel or one", where);
-  const std::int32_t lo = p.is_signed ? -(1 << (p.bits - 1)) : 0;
-  const std::int32_t hi = p.is_signed ? (1 << (p.bits - 1)) - 1 : (1 << p.bits) - 1;
-  if (p.min > p.max || p.min < lo || p.max > hi) {
+  const code_range codes = code_range_of(p.bits, p.is_signed);
+  if (p.min > p.max || !codes.contains(p.min) || !codes.contains(p.max)) {
     MIXQ_THROW(error, "{}: clamp [min, max] = [{}, {}] is invalid; expected {} <= min <= max <= {} ({}int{} codes)", where,
-               p.min, p.max, lo, hi, p.is_signed ? "" : "u", p.bits);
+               p.min, p.max, codes.lo, codes.hi, p.is_signed ? "" : "u", p.bits);
   }
 }
 
@@ -285,45 +275,40 @@ inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size
 
 }  // namespace detail
 
-/// Requantizes rows of int32 values. Row r has `cols` values at
-/// `x + r * x_stride`; its codes go to `out + r * out_stride` (bytes), as
-/// 8-bit lanes or a packed 4/2-bit row. Channels run along the row.
-struct requantize_fn {
-  template <class Arch>
-  void operator()(Arch, const std::int32_t* x, std::size_t rows, std::size_t cols, std::size_t x_stride,
-                  std::uint8_t* out, std::size_t out_stride, const requantize_params& p) const {
-    detail::check_kernel_arch<Arch>();
-    detail::check_requantize_params(p, "mixq::requantize_kernel");
-    if (rows == 0 || cols == 0) return;
-    if (x == nullptr || out == nullptr) MIXQ_THROW(error, "mixq::requantize_kernel: null input or output");
-    const std::size_t row_bytes = packed_row_bytes(cols, p.bits);
-    if (x_stride < cols || out_stride < row_bytes) {
-      MIXQ_THROW(error,
-                 "mixq::requantize_kernel: strides ({}, {}) are too small; expected x_stride >= {} and out_stride >= {}",
-                 x_stride, out_stride, cols, row_bytes);
+/// Requantizes rows of int32 values (requantize_args): row r's codes go
+/// out as 8-bit lanes or a packed 4/2-bit row. Channels run along the row.
+struct requantize_fn : detail::kernel_functor<const requantize_args&> {
+  using detail::kernel_functor<const requantize_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const requantize_args& a) const {
+    constexpr std::string_view where = "mixq::requantize_kernel";
+    const requantize_params& p = a.params;
+    detail::check_requantize_params(p, where);
+    if (a.rows == 0 || a.cols == 0) return;
+    if (a.x == nullptr || a.out == nullptr) MIXQ_THROW(error, "{}: null input or output", where);
+    const std::size_t row_bytes = packed_row_bytes(a.cols, p.bits);
+    if (a.x_stride < a.cols || a.out_stride < row_bytes) {
+      MIXQ_THROW(error, "{}: strides ({}, {}) are too small; expected x_stride >= {} and out_stride >= {}", where,
+                 a.x_stride, a.out_stride, a.cols, row_bytes);
     }
     constexpr kernel_path P = kernel_path_of<Arch>;
-    const detail::requantize_plan plan = detail::plan_requantize(p, cols);
+    const detail::requantize_plan plan = detail::plan_requantize(p, a.cols);
     constexpr std::size_t chunk = 1024;
     alignas(64) std::uint8_t lanes[chunk];
-    // Chunks of columns outside, rows inside: per-channel parameters of a
-    // chunk stay in the L1 cache while the rows stream past.
-    const std::size_t step = cols;
-    for (std::size_t c = 0; c < cols; c += step) {
-      const std::size_t n = std::min(step, cols - c);
-      for (std::size_t r = 0; r < rows; ++r) {
-        const std::int32_t* in = x + r * x_stride + c;
-        std::uint8_t* o = out + r * out_stride;
-        if (p.bits == 8) {
-          detail::requantize_lanes<P>(in, n, c, plan, o + c);
-          continue;
-        }
-        for (std::size_t k = 0; k < n; k += chunk) {
-          const std::size_t count = std::min(chunk, n - k);
-          detail::requantize_lanes<P>(in + k, count, c + k, plan, lanes);
-          // Chunks are multiples of 8 codes, so each starts on a byte boundary.
-          detail::pack_lanes<P>(lanes, count, p.bits, o + (c + k) * static_cast<std::size_t>(p.bits) / 8);
-        }
+    for (std::size_t r = 0; r < a.rows; ++r) {
+      const std::int32_t* in = a.x + r * a.x_stride;
+      std::uint8_t* o = a.out + r * a.out_stride;
+      if (p.bits == 8) {
+        detail::requantize_lanes<P>(in, a.cols, 0, plan, o);
+        continue;
+      }
+      // Sub-byte codes go through a lanes buffer in chunks of a multiple of
+      // 8 codes, so each chunk starts on a byte boundary.
+      for (std::size_t k = 0; k < a.cols; k += chunk) {
+        const std::size_t count = std::min(chunk, a.cols - k);
+        detail::requantize_lanes<P>(in + k, count, k, plan, lanes);
+        detail::pack_lanes<P>(lanes, count, p.bits, o + k * static_cast<std::size_t>(p.bits) / 8);
       }
     }
   }

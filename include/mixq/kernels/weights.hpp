@@ -28,6 +28,7 @@
 #include <vector>
 
 #include <mixq/config.hpp>
+#include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/storage/packed.hpp>
 
@@ -176,15 +177,13 @@ private:
 namespace detail {
 
 inline void check_weight_code(int bits, std::int32_t code, std::size_t n, std::size_t k) {
-  const bool ok = bits == 1 ? (code == 1 || code == -1)
-                            : (code >= -(1 << (bits - 1)) && code <= (1 << (bits - 1)) - 1);
-  if (!ok) {
-    if (bits == 1) {
-      MIXQ_THROW(error, "mixq::pack_weights: weight ({}, {}) = {} is not a binary code; expected -1 or +1", n, k,
-                 code);
-    }
+  const code_range codes = code_range_of(bits, true);
+  if (bits == 1 && code != 1 && code != -1) {
+    MIXQ_THROW(error, "mixq::pack_weights: weight ({}, {}) = {} is not a binary code; expected -1 or +1", n, k, code);
+  }
+  if (!codes.contains(code)) {
     MIXQ_THROW(error, "mixq::pack_weights: weight ({}, {}) = {} does not fit {} bits; expected {} <= code <= {}", n, k,
-               code, bits, -(1 << (bits - 1)), (1 << (bits - 1)) - 1);
+               code, bits, codes.lo, codes.hi);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <xtensor/xtensor.hpp>
 
 #include <mixq/config.hpp>
+#include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/ops/gemm.hpp>
 #include <mixq/tensor/qtensor.hpp>
@@ -27,13 +28,28 @@ struct conv2d_params {
   std::size_t dilation = 1;
 };
 
-/// Convolution weights O x KH x KW x C (OHWI), packed once as an O x (KH*KW*C) matrix.
-template <scheme SW, class Arch = default_arch>
-class packed_conv_weights {
-  static_assert(GemmWeightScheme<SW> && !is_binary(SW),
-                "mixq::packed_conv_weights: weights must be signed symmetric codes of 8, 4 or 2 bits, per tensor or "
-                "per output channel (axis = 0).");
+/// Weight schemes the convolutions take: those of the GEMM but binary.
+template <scheme S>
+concept ConvWeightScheme = GemmWeightScheme<S> && !is_binary(S);
 
+/// Activation schemes the convolutions take: 8, 4 or 2 bits, signed or
+/// unsigned, any zero point, one scale per tensor.
+template <scheme S>
+concept ConvActivationScheme = (S.bits == 8 || S.bits == 4 || S.bits == 2) && S.axis == -1 && !is_binary(S);
+
+/// The depthwise kernel's input: 8 bits, one scale per tensor.
+template <scheme S>
+concept DepthwiseInputScheme = S.bits == 8 && S.axis == -1;
+
+/// The depthwise kernel's weights: signed symmetric 8-bit codes, per tensor
+/// or per channel along axis 3 (1 x 3 x 3 x C).
+template <scheme S>
+concept DepthwiseWeightScheme = S.bits == 8 && S.is_signed && S.symmetric && (S.axis == -1 || S.axis == 3);
+
+/// Convolution weights O x KH x KW x C (OHWI), packed once as an O x (KH*KW*C) matrix.
+template <scheme SW, KernelArch Arch = default_arch>
+  requires ConvWeightScheme<SW>
+class packed_conv_weights {
 public:
   static constexpr mixq::scheme scheme_value = SW;
 
@@ -60,10 +76,14 @@ private:
   packed_weight_matrix matrix_;
 };
 
-template <class Arch = default_arch, scheme SW>
+template <KernelArch Arch = default_arch, scheme SW>
+  requires ConvWeightScheme<SW>
 packed_conv_weights<SW, Arch> pack_conv_weights(const qtensor<SW, 4>& w) {
   return packed_conv_weights<SW, Arch>(w);
 }
+template <KernelArch Arch = default_arch, scheme SW>
+  requires(!ConvWeightScheme<SW>)
+void pack_conv_weights(const qtensor<SW, 4>&) = delete;  // mixq::pack_conv_weights: convolution weights must be signed symmetric codes of 8, 4 or 2 bits, per tensor or per output channel (axis = 0).
 
 namespace detail {
 
@@ -88,20 +108,13 @@ conv2d_shape conv_shape_of(const qtensor<SA, 4>& x, std::size_t kh, std::size_t 
   return s;
 }
 
-template <scheme SA>
-constexpr void check_conv_input_scheme() {
-  static_assert((SA.bits == 8 || SA.bits == 4 || SA.bits == 2) && SA.axis == -1 && !is_binary(SA),
-                "mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one "
-                "scale per tensor (axis = -1).");
-}
-
 }  // namespace detail
 
 /// int32 results of a convolution: N x OH x OW x O.
 template <scheme SA, scheme SW, class Arch>
+  requires ConvActivationScheme<SA>
 xt::xtensor<std::int32_t, 4> conv2d(const qtensor<SA, 4>& x, const packed_conv_weights<SW, Arch>& w,
                                     const conv2d_params& params = {}, std::span<const std::int32_t> bias = {}) {
-  detail::check_conv_input_scheme<SA>();
   if (x.shape(3) != w.in_channels()) {
     MIXQ_THROW(error, "mixq::conv2d: the input has {} channels but the weights expect {}", x.shape(3), w.in_channels());
   }
@@ -114,10 +127,9 @@ xt::xtensor<std::int32_t, 4> conv2d(const qtensor<SA, 4>& x, const packed_conv_w
 
 /// A convolution requantized to scheme SO: N x OH x OW x O codes.
 template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires ConvActivationScheme<SA> && GemmOutputScheme<SO>
 qtensor<SO, 4> conv2d(const qtensor<SA, 4>& x, const packed_conv_weights<SW, Arch>& w, const conv2d_params& params,
                       const qparams<SO>& out_params, const gemm_options& options = {}) {
-  detail::check_conv_input_scheme<SA>();
-  static_assert(GemmOutputScheme<SO>, "mixq::conv2d: the output must have 8, 4 or 2 bits and one scale per tensor.");
   validate(out_params, "mixq::conv2d");
   if (x.shape(3) != w.in_channels()) {
     MIXQ_THROW(error, "mixq::conv2d: the input has {} channels but the weights expect {}", x.shape(3), w.in_channels());
@@ -125,7 +137,7 @@ qtensor<SO, 4> conv2d(const qtensor<SA, 4>& x, const packed_conv_weights<SW, Arc
   const auto s = detail::conv_shape_of(x, w.kernel_h(), w.kernel_w(), params);
   qtensor<SO, 4> out(std::array<std::size_t, 4>{s.batch, s.out_height(), s.out_width(), w.out_channels()}, out_params);
   const auto m = detail::output_multipliers(x.params().scale, w.params(), out_params, w.out_channels());
-  const auto p = detail::output_params<SW>(m, out_params, options.act);
+  const auto p = detail::output_params<SW>(m, out_params, options.activation);
   const std::int32_t* b = detail::bias_of(options.bias, w.out_channels(), "mixq::conv2d");
   conv2d_kernel(Arch{}, s, detail::conv_input_of(x), w.matrix(), b, requantized_output{out.data(), out.row_bytes(), p});
   return out;
@@ -133,15 +145,10 @@ qtensor<SO, 4> conv2d(const qtensor<SA, 4>& x, const packed_conv_weights<SW, Arc
 
 /// Depthwise 3x3 convolution of an 8-bit NHWC input with 8-bit weights
 /// 1 x 3 x 3 x C (per tensor, or per channel along axis 3), requantized to SO.
-template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
+template <KernelArch Arch = default_arch, scheme SO, scheme SA, scheme SW>
+  requires DepthwiseInputScheme<SA> && DepthwiseWeightScheme<SW> && GemmOutputScheme<SO>
 qtensor<SO, 4> depthwise_conv2d(const qtensor<SA, 4>& x, const qtensor<SW, 4>& w, const conv2d_params& params,
                                 const qparams<SO>& out_params, const gemm_options& options = {}) {
-  static_assert(SA.bits == 8 && SA.axis == -1,
-                "mixq::depthwise_conv2d: the input must have 8 bits (signed or unsigned) and one scale per tensor.");
-  static_assert(SW.bits == 8 && SW.is_signed && SW.symmetric && (SW.axis == -1 || SW.axis == 3),
-                "mixq::depthwise_conv2d: weights must be signed symmetric 8-bit codes, per tensor or per channel "
-                "along axis 3 (1 x 3 x 3 x C), e.g. scheme{.narrow = true, .axis = 3}.");
-  static_assert(GemmOutputScheme<SO>, "mixq::depthwise_conv2d: the output must have 8, 4 or 2 bits and one scale.");
   validate(out_params, "mixq::depthwise_conv2d");
   if (w.shape(0) != 1 || w.shape(1) != 3 || w.shape(2) != 3 || w.shape(3) != x.shape(3)) {
     MIXQ_THROW(error, "mixq::depthwise_conv2d: weights have shape [{}, {}, {}, {}]; expected [1, 3, 3, {}]", w.shape(0),
@@ -159,12 +166,33 @@ qtensor<SO, 4> depthwise_conv2d(const qtensor<SA, 4>& x, const qtensor<SW, 4>& w
     m[i] = quantize_multiplier(static_cast<double>(x.params().scale) * static_cast<double>(scale_of(w.params(), i)) /
                                static_cast<double>(out_params.scale));
   }
-  const auto p = detail::output_params<SW>(m, out_params, options.act);
+  const auto p = detail::output_params<SW>(m, out_params, options.activation);
   qtensor<SO, 4> out(std::array<std::size_t, 4>{s.batch, s.out_height(), s.out_width(), c}, out_params);
   const std::int32_t* b = detail::bias_of(options.bias, c, "mixq::depthwise_conv2d");
   depthwise_kernel(Arch{}, s, detail::conv_input_of(x), codes.data(), b,
                    requantized_output{out.data(), out.row_bytes(), p});
   return out;
 }
+
+// What no convolution kernel takes: deleted, so `requires` sees it, with the
+// reason on the line the compiler shows. Each mirrors one form above.
+template <scheme SA, scheme SW, class Arch>
+  requires(!ConvActivationScheme<SA>)
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params& = {}, std::span<const std::int32_t> = {}) = delete;  // mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(!ConvActivationScheme<SA>)
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::conv2d: activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) and one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(ConvActivationScheme<SA> && !GemmOutputScheme<SO>)
+void conv2d(const qtensor<SA, 4>&, const packed_conv_weights<SW, Arch>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::conv2d: the output must have 8, 4 or 2 bits and one scale per tensor.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
+  requires(!DepthwiseInputScheme<SA>)
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: the input must have 8 bits (signed or unsigned) and one scale per tensor.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
+  requires(DepthwiseInputScheme<SA> && !DepthwiseWeightScheme<SW>)
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: weights must be signed symmetric 8-bit codes, per tensor or per channel along axis 3 (1 x 3 x 3 x C), e.g. scheme{.narrow = true, .axis = 3}.
+template <class Arch = default_arch, scheme SO, scheme SA, scheme SW>
+  requires(DepthwiseInputScheme<SA> && DepthwiseWeightScheme<SW> && !GemmOutputScheme<SO>)
+void depthwise_conv2d(const qtensor<SA, 4>&, const qtensor<SW, 4>&, const conv2d_params&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::depthwise_conv2d: the output must have 8, 4 or 2 bits and one scale.
 
 }  // namespace mixq

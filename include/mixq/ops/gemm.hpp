@@ -2,7 +2,7 @@
 // The typed layer over the GEMM kernels: quantized tensors in, quantized (or
 // int32) tensors out, with the scheme combinations checked at compile time.
 //
-//   auto w = mixq::pack_weights(weights);          // qtensor<SW, 2>, N x K, once
+//   auto w = mixq::pack_gemm_weights(weights);     // qtensor<SW, 2>, N x K, once
 //   auto y = mixq::gemm(x, w, out_params);         // qtensor<SX, 2> (M x K) -> qtensor<SO, 2> (M x N)
 //   auto acc = mixq::gemm(x, w);                   // xt::xtensor<int32_t, 2>: sum (x - zx) * w
 //
@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
@@ -22,6 +23,7 @@
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/qparams.hpp>
 #include <mixq/core/scheme.hpp>
+#include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/tensor/qtensor.hpp>
 
@@ -48,30 +50,11 @@ concept GemmSchemes = GemmActivationScheme<SA> && GemmWeightScheme<SW> && (is_bi
 template <scheme S>
 concept GemmOutputScheme = (S.bits == 8 || S.bits == 4 || S.bits == 2) && S.axis == -1 && !is_binary(S);
 
-namespace detail {
-template <scheme SA, scheme SW>
-constexpr void check_gemm_schemes() {
-  static_assert(GemmWeightScheme<SW>,
-                "mixq::gemm: no kernel takes these weights. Weights must be signed symmetric codes of 8, 4 or 2 bits "
-                "(or binary), per tensor or per output channel (axis = 0): e.g. schemes::int8_sym_per_channel, "
-                "int4_sym_per_channel, int2_sym, binary. Re-quantize them with mixq::convert first.");
-  static_assert(GemmActivationScheme<SA>,
-                "mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or "
-                "unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).");
-  static_assert(is_binary(SA) == is_binary(SW),
-                "mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the "
-                "kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.");
-}
-}  // namespace detail
-
 /// Weights of scheme SW (an N x K tensor: N output channels) packed once for
 /// the kernels of Arch, with their quantization parameters.
-template <scheme SW, class Arch = default_arch>
+template <scheme SW, KernelArch Arch = default_arch>
+  requires GemmWeightScheme<SW>
 class packed_weights {
-  static_assert(GemmWeightScheme<SW>,
-                "mixq::packed_weights: weights must be signed symmetric codes of 8, 4 or 2 bits (or binary), per "
-                "tensor or per output channel (axis = 0).");
-
 public:
   static constexpr mixq::scheme scheme_value = SW;
   using arch_type = Arch;
@@ -92,18 +75,22 @@ private:
 };
 
 /// Packs an N x K weight tensor for the kernels of Arch (default: the best this build allows).
-template <class Arch = default_arch, scheme SW>
-packed_weights<SW, Arch> pack_weights(const qtensor<SW, 2>& w) {
+template <KernelArch Arch = default_arch, scheme SW>
+  requires GemmWeightScheme<SW>
+packed_weights<SW, Arch> pack_gemm_weights(const qtensor<SW, 2>& w) {
   return packed_weights<SW, Arch>(w);
 }
+template <KernelArch Arch = default_arch, scheme SW>
+  requires(!GemmWeightScheme<SW>)
+void pack_gemm_weights(const qtensor<SW, 2>&) = delete;  // mixq::pack_gemm_weights: no kernel takes these weights; weights must be signed symmetric codes of 8, 4 or 2 bits (or binary), per tensor or per output channel (axis = 0): e.g. schemes::int8_sym_per_channel, int4_sym_per_channel, int2_sym, binary. Re-quantize them with mixq::convert first.
 
 /// The clamp fused into a requantized output.
-enum class activation { none, relu, relu6 };
+enum class fused_activation { none, relu, relu6 };
 
 /// Options of the requantized GEMM and convolutions.
 struct gemm_options {
   std::span<const std::int32_t> bias{};  ///< one per output channel, in units of x_scale * w_scale[n]; or empty
-  activation act = activation::none;
+  fused_activation activation = fused_activation::none;
 };
 
 namespace detail {
@@ -113,7 +100,7 @@ activation_matrix activations_of(const qtensor<SA, 2>& a) noexcept {
   return {a.data(), a.rows(), a.row_length(), a.row_bytes(), SA.bits, SA.is_signed, a.params().zero_point};
 }
 
-inline const std::int32_t* bias_of(std::span<const std::int32_t> bias, std::size_t n, const char* where) {
+inline const std::int32_t* bias_of(std::span<const std::int32_t> bias, std::size_t n, std::string_view where) {
   if (bias.empty()) return nullptr;
   if (bias.size() != n) {
     MIXQ_THROW(error, "{}: bias has {} entries; expected one per output channel ({})", where, bias.size(), n);
@@ -136,10 +123,10 @@ std::vector<fixed_multiplier> output_multipliers(float x_scale, const qparams<SW
 
 // [min, max] of the output codes under an activation, as TFLite computes it.
 template <scheme SO>
-std::pair<std::int32_t, std::int32_t> activation_range(activation act, const qparams<SO>& out) {
+std::pair<std::int32_t, std::int32_t> activation_range(fused_activation act, const qparams<SO>& out) {
   std::int32_t lo = qmin(SO), hi = qmax(SO);
-  if (act == activation::relu || act == activation::relu6) lo = std::max(lo, out.zero_point);
-  if (act == activation::relu6) {
+  if (act == fused_activation::relu || act == fused_activation::relu6) lo = std::max(lo, out.zero_point);
+  if (act == fused_activation::relu6) {
     const double six = std::round(6.0 / static_cast<double>(out.scale));
     hi = static_cast<std::int32_t>(std::min<double>(hi, out.zero_point + six));
   }
@@ -148,7 +135,7 @@ std::pair<std::int32_t, std::int32_t> activation_range(activation act, const qpa
 }
 
 template <scheme SW, scheme SO>
-requantize_params output_params(const std::vector<fixed_multiplier>& m, const qparams<SO>& out, activation act) {
+requantize_params output_params(const std::vector<fixed_multiplier>& m, const qparams<SO>& out, fused_activation act) {
   requantize_params p;
   p.multiplier = m.data();
   p.per_channel = m.size() > 1;
@@ -163,9 +150,9 @@ requantize_params output_params(const std::vector<fixed_multiplier>& m, const qp
 
 /// int32 results: r[m][n] = sum_k (a[m][k] - a_zero_point) * w[n][k] (+ bias[n]).
 template <scheme SA, scheme SW, class Arch>
+  requires GemmSchemes<SA, SW>
 xt::xtensor<std::int32_t, 2> gemm(const qtensor<SA, 2>& a, const packed_weights<SW, Arch>& w,
                                   std::span<const std::int32_t> bias = {}) {
-  detail::check_gemm_schemes<SA, SW>();
   xt::xtensor<std::int32_t, 2> out(std::array<std::size_t, 2>{a.shape(0), w.n()});
   const std::int32_t* b = detail::bias_of(bias, w.n(), "mixq::gemm");
   gemm_kernel(Arch{}, detail::activations_of(a), w.matrix(), b, int32_output{out.data(), w.n()});
@@ -174,18 +161,34 @@ xt::xtensor<std::int32_t, 2> gemm(const qtensor<SA, 2>& a, const packed_weights<
 
 /// Requantized results in scheme SO: q = clamp(zp + (r * a_scale * w_scale[n] / out_scale)).
 template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires GemmSchemes<SA, SW> && GemmOutputScheme<SO>
 qtensor<SO, 2> gemm(const qtensor<SA, 2>& a, const packed_weights<SW, Arch>& w, const qparams<SO>& out_params,
                     const gemm_options& options = {}) {
-  detail::check_gemm_schemes<SA, SW>();
-  static_assert(GemmOutputScheme<SO>,
-                "mixq::gemm: the requantized output must have 8, 4 or 2 bits and one scale per tensor (axis = -1).");
   validate(out_params, "mixq::gemm");
   qtensor<SO, 2> out(std::array<std::size_t, 2>{a.shape(0), w.n()}, out_params);
   const auto m = detail::output_multipliers(a.params().scale, w.params(), out_params, w.n());
-  const auto p = detail::output_params<SW>(m, out_params, options.act);
+  const auto p = detail::output_params<SW>(m, out_params, options.activation);
   const std::int32_t* b = detail::bias_of(options.bias, w.n(), "mixq::gemm");
   gemm_kernel(Arch{}, detail::activations_of(a), w.matrix(), b, requantized_output{out.data(), out.row_bytes(), p});
   return out;
 }
+
+// What no GEMM kernel takes: deleted, so `requires` sees it, with the reason
+// on the line the compiler shows. Each mirrors one form above.
+template <scheme SA, scheme SW, class Arch>
+  requires(!GemmActivationScheme<SA>)
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, std::span<const std::int32_t> = {}) = delete;  // mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(!GemmActivationScheme<SA>)
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: no kernel takes these activations. Activations must have 8, 4 or 2 bits (signed or unsigned, any zero point) or be binary, with one scale per tensor (axis = -1).
+template <scheme SA, scheme SW, class Arch>
+  requires(GemmActivationScheme<SA> && is_binary(SA) != is_binary(SW))
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, std::span<const std::int32_t> = {}) = delete;  // mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(GemmActivationScheme<SA> && is_binary(SA) != is_binary(SW))
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: binary weights need binary activations (XNOR-popcount) and the other way round; the kernels are w8/w4/w2 x a8/a4/a2 and w1 x a1.
+template <scheme SO, scheme SA, scheme SW, class Arch>
+  requires(GemmSchemes<SA, SW> && !GemmOutputScheme<SO>)
+void gemm(const qtensor<SA, 2>&, const packed_weights<SW, Arch>&, const qparams<SO>&, const gemm_options& = {}) = delete;  // mixq::gemm: the requantized output must have 8, 4 or 2 bits and one scale per tensor (axis = -1).
 
 }  // namespace mixq

@@ -1,23 +1,25 @@
 #pragma once
-// quantize / dequantize through the SIMD kernels, for an architecture tag:
+// quantize / dequantize of typed tensors, through the SIMD kernels:
 //
-//   auto q = mixq::quantize(mixq::default_arch{}, x, p);   // same codes as mixq::quantize(x, p)
-//   auto y = mixq::dequantize(mixq::default_arch{}, q);
+//   auto q = mixq::quantize(x, p);                  // the kernels of mixq::default_arch
+//   auto y = mixq::dequantize(q);
+//   auto q2 = mixq::quantize(mixq::scalar{}, x, p);  // an architecture of your choice
 //
-// The results are bit-identical to the reference functions of
-// tensor/quantize.hpp; these only run faster.
+// The results are bit-identical to the scalar definitions in
+// tensor/quantize.hpp (mixq::reference::quantize / dequantize); these only
+// run faster.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <xtensor/xtensor.hpp>
 
 #include <mixq/config.hpp>
 #include <mixq/core/qparams.hpp>
+#include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/quantize.hpp>
 #include <mixq/tensor/qtensor.hpp>
 #include <mixq/tensor/quantize.hpp>
@@ -59,29 +61,53 @@ kernel_channels kernel_channels_of(const qparams<S>& p, const std::array<std::si
 
 }  // namespace detail
 
-/// Quantizes a float expression with the kernels of Arch; the codes equal mixq::quantize(x, p).
-template <class Arch, scheme S, class E>
-  requires std::is_class_v<Arch>
+/// Quantizes a float expression of static rank with the kernels of Arch;
+/// the codes equal mixq::reference::quantize(x, p). Throws mixq::error for
+/// invalid parameters or a per-channel parameter count that differs from
+/// the extent along the axis.
+template <KernelArch Arch, scheme S, class E>
 auto quantize(Arch, const xt::xexpression<E>& x, const qparams<S>& p) {
   auto setup = detail::quantize_setup(x, p);
   const auto& values = setup.first;
   auto& out = setup.second;
-  const auto& shape = out.shape();
-  const auto k = detail::kernel_channels_of(p, shape, out.rows());
-  quantize_kernel(Arch{}, S, values.data(), out.rows(), out.row_length(), out.row_length(), k.scale.data(),
-                  k.zero_point.data(), k.axis, out.data(), out.row_bytes());
+  const auto k = detail::kernel_channels_of(p, out.shape(), out.rows());
+  quantize_kernel(Arch{}, quantize_args{.scheme = S,
+                                        .x = values.data(),
+                                        .rows = out.rows(),
+                                        .cols = out.row_length(),
+                                        .x_stride = out.row_length(),
+                                        .channels = {k.scale.data(), k.zero_point.data(), k.axis},
+                                        .out = out.data(),
+                                        .out_stride = out.row_bytes()});
   return std::move(out);
 }
 
-/// Dequantizes with the kernels of Arch; the values equal mixq::dequantize(q).
-template <class Arch, scheme S, std::size_t R>
-  requires std::is_class_v<Arch>
+/// Quantizes with the kernels of mixq::default_arch.
+template <scheme S, class E>
+auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
+  return quantize(default_arch{}, x, p);
+}
+
+/// Dequantizes with the kernels of Arch; the values equal mixq::reference::dequantize(q).
+template <KernelArch Arch, scheme S, std::size_t R>
 auto dequantize(Arch, const qtensor<S, R>& q) -> xt::xtensor<float, R> {
   xt::xtensor<float, R> out(q.shape());
   const auto k = detail::kernel_channels_of(q.params(), q.shape(), q.rows());
-  dequantize_kernel(Arch{}, S, q.data(), q.rows(), q.row_length(), q.row_bytes(), k.scale.data(), k.zero_point.data(),
-                    k.axis, out.data(), q.row_length());
+  dequantize_kernel(Arch{}, dequantize_args{.scheme = S,
+                                            .q = q.data(),
+                                            .rows = q.rows(),
+                                            .cols = q.row_length(),
+                                            .q_stride = q.row_bytes(),
+                                            .channels = {k.scale.data(), k.zero_point.data(), k.axis},
+                                            .out = out.data(),
+                                            .out_stride = q.row_length()});
   return out;
+}
+
+/// Dequantizes with the kernels of mixq::default_arch.
+template <scheme S, std::size_t R>
+auto dequantize(const qtensor<S, R>& q) -> xt::xtensor<float, R> {
+  return dequantize(default_arch{}, q);
 }
 
 }  // namespace mixq

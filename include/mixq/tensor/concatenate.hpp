@@ -16,10 +16,8 @@ namespace mixq {
 /// match, and so must their parameters, except along a per-channel scheme's
 /// channel axis, where the channels' parameters are joined too.
 template <scheme SA, scheme SB, std::size_t R>
+  requires(SA == SB)
 auto concatenate(const qtensor<SA, R>& a, const qtensor<SB, R>& b, std::size_t axis) -> qtensor<SA, R> {
-  static_assert(SA == SB,
-                "mixq::concatenate: both tensors must have the same scheme; re-quantize one of them first with "
-                "mixq::convert<S>(tensor, qparams<S>{...}).");
   if (axis >= R) {
     MIXQ_THROW(error, "mixq::concatenate: axis = {} is out of range; expected axis < {} (the rank)", axis, R);
   }
@@ -76,5 +74,9 @@ auto concatenate(const qtensor<SA, R>& a, const qtensor<SB, R>& b, std::size_t a
   }
   return out;
 }
+
+template <scheme SA, scheme SB, std::size_t R>
+  requires(SA != SB)
+void concatenate(const qtensor<SA, R>&, const qtensor<SB, R>&, std::size_t) = delete;  // mixq::concatenate: both tensors must have the same scheme; re-quantize one of them first with mixq::convert<S>(tensor, qparams<S>{...}).
 
 }  // namespace mixq

@@ -46,22 +46,14 @@ public:
     }
   }
 
-  // A tensor of one scheme never silently becomes a tensor of another.
+  // A tensor of one scheme never silently becomes a tensor of another: deleted,
+  // so std::is_constructible_v says so, with the reason on the line the compiler shows.
   template <mixq::scheme S2>
     requires(S2 != S)
-  explicit qtensor(const qtensor<S2, Rank>&) {
-    static_assert(detail::dependent_false_v<qtensor<S2, Rank>>,
-                  "mixq: a qtensor of one scheme cannot be converted to a qtensor of another scheme: the codes must "
-                  "be re-quantized. Call mixq::convert<S>(tensor, qparams<S>{...}).");
-  }
+  explicit qtensor(const qtensor<S2, Rank>&) = delete;  // mixq: a qtensor of one scheme cannot be converted to a qtensor of another scheme: the codes must be re-quantized. Call mixq::convert<S>(tensor, qparams<S>{...}).
   template <mixq::scheme S2>
     requires(S2 != S)
-  qtensor& operator=(const qtensor<S2, Rank>&) {
-    static_assert(detail::dependent_false_v<qtensor<S2, Rank>>,
-                  "mixq: a qtensor of one scheme cannot be assigned to a qtensor of another scheme: the codes must "
-                  "be re-quantized. Call mixq::convert<S>(tensor, qparams<S>{...}).");
-    return *this;
-  }
+  qtensor& operator=(const qtensor<S2, Rank>&) = delete;  // mixq: a qtensor of one scheme cannot be assigned to a qtensor of another scheme: the codes must be re-quantized. Call mixq::convert<S>(tensor, qparams<S>{...}).
 
   const shape_type& shape() const noexcept { return shape_; }
   std::size_t shape(std::size_t axis) const noexcept { return shape_[axis]; }

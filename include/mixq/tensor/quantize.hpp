@@ -1,6 +1,8 @@
 #pragma once
-// Reference (scalar) quantize, dequantize and int_repr. They define the
-// numeric rules; the SIMD kernels in kernels/ must match them bit for bit.
+// The scalar definitions of quantize and dequantize (mixq::reference::),
+// and int_repr / from_int_repr. The reference functions define the numeric
+// rules; mixq::quantize and mixq::dequantize (ops/quantize.hpp) run them
+// through the kernels and match them bit for bit.
 //
 //   quantize:   q = clamp(zp + nearbyint(x * (1.0f / scale)), qmin, qmax)   in float32,
 //               ties to even; NaN -> zp, +inf -> qmax, -inf -> qmin.
@@ -27,22 +29,6 @@
 #include <mixq/tensor/qtensor.hpp>
 
 namespace mixq {
-
-/// One value under the quantize rule, given 1.0f / scale and the zero point.
-template <scheme S>
-inline std::int32_t quantize_value(float x, float inv_scale, std::int32_t zero_point) noexcept {
-  if constexpr (is_binary(S)) {
-    (void)inv_scale, (void)zero_point;
-    return quantize_binary(x);
-  } else {
-    return quantize_code(x, inv_scale, zero_point, qmin(S), qmax(S));
-  }
-}
-
-/// One code under the dequantize rule.
-inline float dequantize_value(std::int32_t code, float scale, std::int32_t zero_point) noexcept {
-  return dequantize_code(code, scale, zero_point);
-}
 
 namespace detail {
 
@@ -109,54 +95,59 @@ auto quantize_setup(const xt::xexpression<E>& x, const qparams<S>& p) {
 
 }  // namespace detail
 
+namespace reference {
+
 /// Quantizes a float expression of static rank (xt::xtensor, views of it,
-/// xt::xtensor_fixed) under `p`. Throws mixq::error for invalid parameters or
+/// xt::xtensor_fixed) under `p`, one value at a time: the definition
+/// mixq::quantize (ops/quantize.hpp) matches bit for bit. Throws mixq::error for invalid parameters or
 /// a per-channel parameter count that differs from the extent along the axis.
 template <scheme S, class E>
 auto quantize(const xt::xexpression<E>& x, const qparams<S>& p) {
-  auto setup = detail::quantize_setup(x, p);
+  auto setup = mixq::detail::quantize_setup(x, p);
   const auto& values = setup.first;
   auto& out = setup.second;
-  constexpr std::size_t R = detail::static_rank_v<E>;
+  constexpr std::size_t R = mixq::detail::static_rank_v<E>;
   const auto& shape = out.shape();
   const std::size_t length = out.row_length();
   const float* src = values.data();
-  detail::for_each_row<S, R>(shape, out.rows(), [&](std::size_t r, std::size_t c) {
+  mixq::detail::for_each_row<S, R>(shape, out.rows(), [&](std::size_t r, std::size_t c) {
     auto row = out.row(r);
     const float* in = src + r * length;
-    if (c == detail::varies_along_row) {
+    if (c == mixq::detail::varies_along_row) {
       for (std::size_t k = 0; k < length; ++k) {
-        row[k] = quantize_value<S>(in[k], 1.0f / scale_of(p, k), zero_point_of(p, k));
+        row[k] = quantize_code<S>(in[k], 1.0f / scale_of(p, k), zero_point_of(p, k));
       }
     } else {
       const float inv_scale = 1.0f / scale_of(p, c);
       const std::int32_t zp = zero_point_of(p, c);
-      for (std::size_t k = 0; k < length; ++k) row[k] = quantize_value<S>(in[k], inv_scale, zp);
+      for (std::size_t k = 0; k < length; ++k) row[k] = quantize_code<S>(in[k], inv_scale, zp);
     }
   });
   return std::move(out);
 }
 
-/// Float values of the codes: (float)scale * (q - zp).
+/// Float values of the codes, (float)scale * (q - zp), one at a time.
 template <scheme S, std::size_t R>
 auto dequantize(const qtensor<S, R>& q) -> xt::xtensor<float, R> {
   xt::xtensor<float, R> out(q.shape());
   const auto& p = q.params();
   const std::size_t length = q.row_length();
   float* dst = out.data();
-  detail::for_each_row<S, R>(q.shape(), q.rows(), [&](std::size_t r, std::size_t c) {
+  mixq::detail::for_each_row<S, R>(q.shape(), q.rows(), [&](std::size_t r, std::size_t c) {
     const auto row = q.row(r);
     float* o = dst + r * length;
-    if (c == detail::varies_along_row) {
-      for (std::size_t k = 0; k < length; ++k) o[k] = dequantize_value(row[k], scale_of(p, k), zero_point_of(p, k));
+    if (c == mixq::detail::varies_along_row) {
+      for (std::size_t k = 0; k < length; ++k) o[k] = dequantize_code(row[k], scale_of(p, k), zero_point_of(p, k));
     } else {
       const float scale = scale_of(p, c);
       const std::int32_t zp = zero_point_of(p, c);
-      for (std::size_t k = 0; k < length; ++k) o[k] = dequantize_value(row[k], scale, zp);
+      for (std::size_t k = 0; k < length; ++k) o[k] = dequantize_code(row[k], scale, zp);
     }
   });
   return out;
 }
+
+}  // namespace reference
 
 /// The integer codes, unpacked.
 template <scheme S, std::size_t R>

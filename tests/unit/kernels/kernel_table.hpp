@@ -25,14 +25,11 @@ struct kernel_table {
                    const mixq::int32_output&, mixq::row_range);
   void (*gemm_rq)(const mixq::activation_matrix&, const mixq::packed_weight_matrix&, const std::int32_t*,
                   const mixq::requantized_output&, mixq::row_range);
-  void (*requantize)(const std::int32_t*, std::size_t, std::size_t, std::size_t, std::uint8_t*, std::size_t,
-                     const mixq::requantize_params&);
-  void (*pack)(const std::uint8_t*, std::size_t, std::size_t, std::size_t, std::uint8_t*, std::size_t, int);
-  void (*unpack)(const std::uint8_t*, std::size_t, std::size_t, std::size_t, std::uint8_t*, std::size_t, int, bool);
-  void (*quantize)(mixq::scheme, const float*, std::size_t, std::size_t, std::size_t, const float*,
-                   const std::int32_t*, mixq::channel_axis, std::uint8_t*, std::size_t);
-  void (*dequantize)(mixq::scheme, const std::uint8_t*, std::size_t, std::size_t, std::size_t, const float*,
-                     const std::int32_t*, mixq::channel_axis, float*, std::size_t);
+  void (*requantize)(const mixq::requantize_args&);
+  void (*pack)(const mixq::pack_args&);
+  void (*unpack)(const mixq::unpack_args&);
+  void (*quantize)(const mixq::quantize_args&);
+  void (*dequantize)(const mixq::dequantize_args&);
   void (*conv_i32)(const mixq::conv2d_shape&, const mixq::conv_input&, const mixq::packed_weight_matrix&,
                    const std::int32_t*, const mixq::int32_output&, mixq::row_range);
   void (*conv_rq)(const mixq::conv2d_shape&, const mixq::conv_input&, const mixq::packed_weight_matrix&,
@@ -54,22 +51,11 @@ kernel_table make_kernel_table() {
          const mixq::int32_output& out, mixq::row_range rows) { mixq::gemm_kernel(Arch{}, a, w, bias, out, rows); },
       [](const mixq::activation_matrix& a, const mixq::packed_weight_matrix& w, const std::int32_t* bias,
          const mixq::requantized_output& out, mixq::row_range rows) { mixq::gemm_kernel(Arch{}, a, w, bias, out, rows); },
-      [](const std::int32_t* x, std::size_t rows, std::size_t cols, std::size_t xs, std::uint8_t* out, std::size_t os,
-         const mixq::requantize_params& p) { mixq::requantize_kernel(Arch{}, x, rows, cols, xs, out, os, p); },
-      [](const std::uint8_t* lanes, std::size_t rows, std::size_t cols, std::size_t ls, std::uint8_t* out,
-         std::size_t os, int bits) { mixq::pack_kernel(Arch{}, lanes, rows, cols, ls, out, os, bits); },
-      [](const std::uint8_t* packed, std::size_t rows, std::size_t cols, std::size_t ps, std::uint8_t* lanes,
-         std::size_t ls, int bits, bool is_signed) {
-        mixq::unpack_kernel(Arch{}, packed, rows, cols, ps, lanes, ls, bits, is_signed);
-      },
-      [](mixq::scheme s, const float* x, std::size_t rows, std::size_t cols, std::size_t xs, const float* scale,
-         const std::int32_t* zp, mixq::channel_axis axis, std::uint8_t* out, std::size_t os) {
-        mixq::quantize_kernel(Arch{}, s, x, rows, cols, xs, scale, zp, axis, out, os);
-      },
-      [](mixq::scheme s, const std::uint8_t* q, std::size_t rows, std::size_t cols, std::size_t qs, const float* scale,
-         const std::int32_t* zp, mixq::channel_axis axis, float* out, std::size_t os) {
-        mixq::dequantize_kernel(Arch{}, s, q, rows, cols, qs, scale, zp, axis, out, os);
-      },
+      [](const mixq::requantize_args& a) { mixq::requantize_kernel(Arch{}, a); },
+      [](const mixq::pack_args& a) { mixq::pack_kernel(Arch{}, a); },
+      [](const mixq::unpack_args& a) { mixq::unpack_kernel(Arch{}, a); },
+      [](const mixq::quantize_args& a) { mixq::quantize_kernel(Arch{}, a); },
+      [](const mixq::dequantize_args& a) { mixq::dequantize_kernel(Arch{}, a); },
       [](const mixq::conv2d_shape& s, const mixq::conv_input& in, const mixq::packed_weight_matrix& w,
          const std::int32_t* bias, const mixq::int32_output& out, mixq::row_range pixels) {
         mixq::conv2d_kernel(Arch{}, s, in, w, bias, out, pixels);

@@ -46,10 +46,8 @@ struct random_source {
   float real(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); }
 };
 
-std::int32_t code_min(int bits, bool is_signed) { return is_signed ? (bits == 1 ? -1 : -(1 << (bits - 1))) : 0; }
-std::int32_t code_max(int bits, bool is_signed) {
-  return is_signed ? (bits == 1 ? 1 : (1 << (bits - 1)) - 1) : (1 << bits) - 1;
-}
+std::int32_t code_min(int bits, bool is_signed) { return mixq::code_range_of(bits, is_signed).lo; }
+std::int32_t code_max(int bits, bool is_signed) { return mixq::code_range_of(bits, is_signed).hi; }
 
 // A random code of the width (binary: -1 or +1).
 std::int32_t random_code(random_source& r, int bits, bool is_signed) {
@@ -106,8 +104,10 @@ TEST_CASE("pack and unpack match the reference for every width", "[kernels][pack
             INFO("bits " << bits << " signed " << is_signed << " rows " << rows << " cols " << cols);
 
             std::vector<std::uint8_t> packed(rows * (row_bytes + 3), 0xAB);
-            table.pack(lanes.data(), rows, cols, cols, packed.data(), row_bytes + 3, bits);
-            const auto expected = mixq::reference::pack(lanes.data(), rows, cols, bits, is_signed);
+            const mixq::pack_args pa{.lanes = lanes.data(), .rows = rows, .cols = cols, .lane_stride = cols, .bits = bits,
+                                     .out = packed.data(), .out_stride = row_bytes + 3};
+            table.pack(pa);
+            const auto expected = mixq::reference::pack(pa);
             for (std::size_t m = 0; m < rows; ++m) {
               const std::vector<std::uint8_t> got(packed.begin() + static_cast<std::ptrdiff_t>(m * (row_bytes + 3)),
                                                   packed.begin() + static_cast<std::ptrdiff_t>(m * (row_bytes + 3) + row_bytes));
@@ -119,8 +119,10 @@ TEST_CASE("pack and unpack match the reference for every width", "[kernels][pack
             }
 
             std::vector<std::uint8_t> back(rows * cols, 0);
-            table.unpack(packed.data(), rows, cols, row_bytes + 3, back.data(), cols, bits, is_signed);
-            REQUIRE(back == mixq::reference::unpack(packed.data(), rows, cols, row_bytes + 3, bits, is_signed));
+            const mixq::unpack_args ua{.packed = packed.data(), .rows = rows, .cols = cols, .packed_stride = row_bytes + 3,
+                                       .bits = bits, .is_signed = is_signed, .lanes = back.data(), .lane_stride = cols};
+            table.unpack(ua);
+            REQUIRE(back == mixq::reference::unpack(ua));
             REQUIRE(back == lanes);
           }
         }
@@ -168,12 +170,17 @@ TEST_CASE("quantize and dequantize match the reference rule", "[kernels][quantiz
                               << static_cast<int>(axis) << " rows " << rows << " cols " << cols);
           const std::size_t row_bytes = mixq::packed_row_bytes(cols, s.bits);
           std::vector<std::uint8_t> q(rows * row_bytes, 0);
-          table.quantize(s, x.data(), rows, cols, stride, scale.data(), zp.data(), axis, q.data(), row_bytes);
-          REQUIRE(q == mixq::reference::quantize(s, x.data(), rows, cols, stride, scale.data(), zp.data(), axis));
+          const mixq::channel_params params{scale.data(), zp.data(), axis};
+          const mixq::quantize_args qa{.scheme = s, .x = x.data(), .rows = rows, .cols = cols, .x_stride = stride,
+                                       .channels = params, .out = q.data(), .out_stride = row_bytes};
+          table.quantize(qa);
+          REQUIRE(q == mixq::reference::quantize(qa));
 
           std::vector<float> back(rows * cols, -7.0f);
-          table.dequantize(s, q.data(), rows, cols, row_bytes, scale.data(), zp.data(), axis, back.data(), cols);
-          const auto want = mixq::reference::dequantize(s, q.data(), rows, cols, row_bytes, scale.data(), zp.data(), axis);
+          const mixq::dequantize_args da{.scheme = s, .q = q.data(), .rows = rows, .cols = cols, .q_stride = row_bytes,
+                                         .channels = params, .out = back.data(), .out_stride = cols};
+          table.dequantize(da);
+          const auto want = mixq::reference::dequantize(da);
           for (std::size_t i = 0; i < back.size(); ++i) {
             // Bit-identical floats (no NaN can come out of dequantize).
             REQUIRE(std::memcmp(&back[i], &want[i], sizeof(float)) == 0);
@@ -189,25 +196,32 @@ TEST_CASE("quantize kernels reject invalid parameters once per call", "[kernels]
     DYNAMIC_SECTION("arch " << table.name) {
       const float x[4] = {0.1f, 0.2f, 0.3f, 0.4f};
       std::uint8_t q[4];
+      // One row of four values, per tensor.
+      const auto quantize_4 = [&](mixq::scheme s, const float* scale, const std::int32_t* zero_point, std::uint8_t* out,
+                                  std::size_t out_stride) {
+        return mixq::quantize_args{.scheme = s, .x = x, .rows = 1, .cols = 4, .x_stride = 4,
+                                   .channels = {scale, zero_point, mixq::channel_axis::tensor}, .out = out,
+                                   .out_stride = out_stride};
+      };
       const float bad_scales[] = {0.0f, -1.0f, std::numeric_limits<float>::infinity(),
                                   std::numeric_limits<float>::quiet_NaN()};
       const std::int32_t zp = 0;
       for (float sc : bad_scales) {
-        CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+        CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::schemes::int8_asym, &sc, &zp, q, 4)),
                           Catch::Contains("scale[0]") && Catch::Contains("finite scale > 0"));
       }
       const float sc = 0.1f;
       const std::int32_t big = 300;
-      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &big, mixq::channel_axis::tensor, q, 4),
+      CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::schemes::int8_asym, &sc, &big, q, 4)),
                         Catch::Contains("zero_point[0] = 300"));
       const std::int32_t three = 3;
-      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int4_sym, x, 1, 4, 4, &sc, &three, mixq::channel_axis::tensor, q, 4),
+      CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::schemes::int4_sym, &sc, &three, q, 4)),
                         Catch::Contains("symmetric"));
-      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_pow2, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+      CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::schemes::int8_pow2, &sc, &zp, q, 4)),
                         Catch::Contains("power of two"));
-      CHECK_THROWS_WITH(table.quantize(mixq::schemes::int8_asym, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 3),
+      CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::schemes::int8_asym, &sc, &zp, q, 3)),
                         Catch::Contains("too small"));
-      CHECK_THROWS_WITH(table.quantize(mixq::scheme{.bits = 9}, x, 1, 4, 4, &sc, &zp, mixq::channel_axis::tensor, q, 4),
+      CHECK_THROWS_WITH(table.quantize(quantize_4(mixq::scheme{.bits = 9}, &sc, &zp, q, 4)),
                         Catch::Contains("bits must be in 1..8"));
     }
   }
@@ -231,9 +245,11 @@ TEST_CASE("requantize matches TFLite's rule lane by lane", "[kernels][requantize
             if (r.coin()) p.offset = offset.data();
             const std::size_t row_bytes = mixq::packed_row_bytes(cols, bits);
             std::vector<std::uint8_t> out(rows * row_bytes, 0);
-            table.requantize(x.data(), rows, cols, cols, out.data(), row_bytes, p);
+            const mixq::requantize_args ra{.x = x.data(), .rows = rows, .cols = cols, .x_stride = cols, .params = p,
+                                           .out = out.data(), .out_stride = row_bytes};
+            table.requantize(ra);
             INFO("bits " << bits << " signed " << is_signed << " cols " << cols << " per-channel " << p.per_channel);
-            REQUIRE(out == mixq::reference::requantize(x.data(), rows, cols, p));
+            REQUIRE(out == mixq::reference::requantize(ra));
           }
         }
       }
@@ -251,8 +267,10 @@ TEST_CASE("requantize matches TFLite's rule lane by lane", "[kernels][requantize
         p.min = -128;
         p.max = 127;
         std::vector<std::uint8_t> out(x.size(), 0);
-        table.requantize(x.data(), 2, 8, 8, out.data(), 8, p);
-        REQUIRE(out == mixq::reference::requantize(x.data(), 2, 8, p));
+        const mixq::requantize_args ra{.x = x.data(), .rows = 2, .cols = 8, .x_stride = 8, .params = p,
+                                       .out = out.data(), .out_stride = 8};
+        table.requantize(ra);
+        REQUIRE(out == mixq::reference::requantize(ra));
       }
     }
   }
@@ -307,7 +325,7 @@ void check_gemm(const kernel_table& table, random_source& r, const gemm_case& gc
     const std::size_t row_bytes = mixq::packed_row_bytes(n, obits);
     std::vector<std::uint8_t> q((rows.begin + rm) * row_bytes, 0);
     table.gemm_rq(a, packed, bias_ptr, {q.data(), row_bytes, p}, rows);
-    const auto expect = mixq::reference::requantize(want.data(), rm, n, p);
+    const auto expect = mixq::reference::requantize({.x = want.data(), .rows = rm, .cols = n, .x_stride = n, .params = p});
     REQUIRE(std::equal(expect.begin(), expect.end(), q.begin() + static_cast<std::ptrdiff_t>(rows.begin * row_bytes)));
   }
 }
@@ -341,8 +359,8 @@ TEST_CASE("GEMM is exact with extreme codes at the largest K", "[kernels][gemm]"
       for (int wbits : {8, 4, 2}) {
         for (bool a_signed : {false, true}) {
           const std::uint8_t a_lo = a_signed ? 0x80 : 0x00, a_hi = a_signed ? 0x7f : 0xff;
-          const auto w_lo = static_cast<std::int8_t>(-(1 << (wbits - 1)));
-          const auto w_hi = static_cast<std::int8_t>((1 << (wbits - 1)) - 1);
+          const auto w_lo = static_cast<std::int8_t>(code_min(wbits, true));
+          const auto w_hi = static_cast<std::int8_t>(code_max(wbits, true));
           for (std::uint8_t av : {a_lo, a_hi}) {
             for (std::int8_t wv : {w_lo, w_hi}) {
               const std::vector<std::uint8_t> a(2 * k, av);
@@ -446,12 +464,25 @@ void check_conv(const kernel_table& table, random_source& r, const mixq::conv2d_
   std::vector<std::int32_t> c(s.out_pixels() * out_channels, 0);
   table.conv_i32(s, in, packed, bias.data(), {c.data(), out_channels}, {});
   REQUIRE(c == want);
+  // A range of output pixels (a caller's thread's share), starting and
+  // ending anywhere in a row: those rows as in the whole, nothing else written.
+  if (s.out_pixels() > 2) {
+    const std::size_t b = r.size(1, s.out_pixels() - 2), e = r.size(b + 1, s.out_pixels() - 1);
+    std::vector<std::int32_t> part(c.size(), 0);
+    table.conv_i32(s, in, packed, bias.data(), {part.data(), out_channels}, {b, e});
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      const std::size_t pixel = i / out_channels;
+      INFO("pixels [" << b << ", " << e << "), value " << i);
+      REQUIRE(part[i] == (pixel >= b && pixel < e ? want[i] : 0));
+    }
+  }
 
   const auto mult = random_multipliers(r, out_channels);
   const auto p = random_requantize(r, mult, 8, true);
   std::vector<std::uint8_t> q(s.out_pixels() * out_channels, 0);
   table.conv_rq(s, in, packed, bias.data(), {q.data(), out_channels, p}, {});
-  REQUIRE(q == mixq::reference::requantize(want.data(), s.out_pixels(), out_channels, p));
+  REQUIRE(q == mixq::reference::requantize(
+                   {.x = want.data(), .rows = s.out_pixels(), .cols = out_channels, .x_stride = out_channels, .params = p}));
 }
 
 }  // namespace
@@ -484,6 +515,10 @@ TEST_CASE("convolution matches the reference", "[kernels][conv]") {
       mixq::conv2d_shape same{.batch = 1, .height = 9, .width = 9, .channels = 8, .kernel_h = 3, .kernel_w = 3,
                               .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
       check_conv(table, r, same, 2, true, 16);
+      // Wide patch rows (kernel rows of 3 x 40 bytes: the copies past 64 bytes).
+      mixq::conv2d_shape wide{.batch = 1, .height = 6, .width = 7, .channels = 40, .kernel_h = 3, .kernel_w = 3,
+                              .pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1};
+      check_conv(table, r, wide, 8, false, 24);
     }
   }
 }
@@ -522,7 +557,8 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
         const std::size_t row_bytes = mixq::packed_row_bytes(s.channels, 4);
         std::vector<std::uint8_t> q(s.out_pixels() * row_bytes, 0);
         table.depthwise_rq(s, in, w.data(), bias.data(), {q.data(), row_bytes, p}, {});
-        REQUIRE(q == mixq::reference::requantize(want.data(), s.out_pixels(), s.channels, p));
+        REQUIRE(q == mixq::reference::requantize(
+                         {.x = want.data(), .rows = s.out_pixels(), .cols = s.channels, .x_stride = s.channels, .params = p}));
       }
       SECTION("bad shapes") {
         mixq::conv2d_shape s{.batch = 1, .height = 4, .width = 4, .channels = 2, .kernel_h = 5, .kernel_w = 5};

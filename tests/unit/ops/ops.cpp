@@ -58,32 +58,33 @@ TEST_CASE("quantize and dequantize with an arch equal the reference functions", 
   INFO("arch " << mixq::default_arch::name());
 
   const mixq::qparams<mixq::schemes::int8_asym> p8{0.02f, -3};
-  REQUIRE((mixq::quantize(arch, x, p8) == mixq::quantize(x, p8)));
+  REQUIRE((mixq::quantize(arch, x, p8) == mixq::reference::quantize(x, p8)));
+  REQUIRE((mixq::quantize(x, p8) == mixq::reference::quantize(x, p8)));  // mixq::default_arch
   const mixq::qparams<mixq::schemes::uint4_asym> p4{0.3f, 7};
   const auto q4 = mixq::quantize(arch, x, p4);
-  REQUIRE((q4 == mixq::quantize(x, p4)));
-  REQUIRE_THAT(mixq::dequantize(arch, q4), mixq::test::equals(mixq::dequantize(q4)));
+  REQUIRE((q4 == mixq::reference::quantize(x, p4)));
+  REQUIRE_THAT(mixq::dequantize(arch, q4), mixq::test::equals(mixq::reference::dequantize(q4)));
 
   constexpr mixq::scheme per_first{.bits = 4, .axis = 0};
   const mixq::qparams<per_first> pa{.scale = {0.1f, 0.2f, 0.3f}};
   const auto qa = mixq::quantize(arch, x, pa);
-  REQUIRE((qa == mixq::quantize(x, pa)));
-  REQUIRE_THAT(mixq::dequantize(arch, qa), mixq::test::equals(mixq::dequantize(qa)));
+  REQUIRE((qa == mixq::reference::quantize(x, pa)));
+  REQUIRE_THAT(mixq::dequantize(arch, qa), mixq::test::equals(mixq::reference::dequantize(qa)));
 
   constexpr mixq::scheme per_middle{.is_signed = false, .symmetric = false, .axis = 1};
   const mixq::qparams<per_middle> pm{.scale = {0.01f, 0.02f, 0.03f, 0.04f, 0.05f}, .zero_point = {0, 10, 100, 200, 255}};
-  REQUIRE((mixq::quantize(arch, x, pm) == mixq::quantize(x, pm)));
+  REQUIRE((mixq::quantize(arch, x, pm) == mixq::reference::quantize(x, pm)));
 
   constexpr mixq::scheme per_last{.bits = 2, .is_signed = false, .symmetric = false, .axis = 2};
   mixq::qparams<per_last> pl{.scale = std::vector<float>(70, 0.5f), .zero_point = std::vector<std::int32_t>(70, 1)};
   pl.scale[3] = 0.25f;
   pl.zero_point[5] = 3;
   const auto ql = mixq::quantize(arch, x, pl);
-  REQUIRE((ql == mixq::quantize(x, pl)));
-  REQUIRE_THAT(mixq::dequantize(arch, ql), mixq::test::equals(mixq::dequantize(ql)));
+  REQUIRE((ql == mixq::reference::quantize(x, pl)));
+  REQUIRE_THAT(mixq::dequantize(arch, ql), mixq::test::equals(mixq::reference::dequantize(ql)));
 
   const mixq::qparams<mixq::schemes::binary> pb{1.0f, 0};
-  REQUIRE((mixq::quantize(arch, x, pb) == mixq::quantize(x, pb)));
+  REQUIRE((mixq::quantize(arch, x, pb) == mixq::reference::quantize(x, pb)));
 }
 
 TEST_CASE("gemm on quantized tensors", "[ops][gemm]") {
@@ -94,7 +95,7 @@ TEST_CASE("gemm on quantized tensors", "[ops][gemm]") {
   mixq::qparams<w4> pw{.scale = std::vector<float>(19, 0.01f)};
   for (std::size_t n = 0; n < 19; ++n) pw.scale[n] = 0.01f * static_cast<float>(n + 1);
   const auto w = random_tensor<w4, 2>({19, 77}, pw, 2);
-  const auto packed = mixq::pack_weights(w);
+  const auto packed = mixq::pack_gemm_weights(w);
 
   std::vector<std::int32_t> bias(19);
   for (std::size_t n = 0; n < 19; ++n) bias[n] = static_cast<std::int32_t>(n * 37) - 300;
@@ -109,7 +110,7 @@ TEST_CASE("gemm on quantized tensors", "[ops][gemm]") {
 
   SECTION("requantized output, with ReLU6") {
     const mixq::qparams<mixq::schemes::uint8_asym> po{0.04f, 20};
-    const auto q = mixq::gemm(a, packed, po, {.bias = bias, .act = mixq::activation::relu6});
+    const auto q = mixq::gemm(a, packed, po, {.bias = bias, .activation = mixq::fused_activation::relu6});
     const auto sums = reference_gemm(a, w, bias);
     const std::int32_t hi = std::min(255, 20 + static_cast<int>(std::round(6.0 / 0.04)));
     for (std::size_t m = 0; m < 5; ++m) {
@@ -138,7 +139,7 @@ TEST_CASE("gemm on quantized tensors", "[ops][gemm]") {
   SECTION("binary weights and activations") {
     const auto ab = random_tensor<mixq::schemes::binary, 2>({4, 200}, {0.5f, 0}, 5);
     const auto wb = random_tensor<mixq::schemes::binary, 2>({9, 200}, {0.25f, 0}, 6);
-    const auto r = mixq::gemm(ab, mixq::pack_weights(wb));
+    const auto r = mixq::gemm(ab, mixq::pack_gemm_weights(wb));
     REQUIRE(std::vector<std::int32_t>(r.begin(), r.end()) == reference_gemm(ab, wb, {}));
   }
 
@@ -174,7 +175,7 @@ TEST_CASE("conv2d and depthwise_conv2d on quantized tensors", "[ops][conv]") {
   REQUIRE(std::vector<std::int32_t>(r.begin(), r.end()) == want);
 
   const mixq::qparams<mixq::schemes::int8_asym> po{0.05f, -10};
-  const auto q = mixq::conv2d(x, packed, params, po, {.act = mixq::activation::relu});
+  const auto q = mixq::conv2d(x, packed, params, po, {.activation = mixq::fused_activation::relu});
   const auto mult = mixq::quantize_multiplier(0.02 * 0.003 / 0.05);
   for (std::size_t i = 0; i < want.size(); ++i) {
     const std::size_t p = i / 11, o = i % 11;

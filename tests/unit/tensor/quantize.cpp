@@ -26,6 +26,8 @@
 
 namespace {
 using namespace mixq;
+using mixq::reference::dequantize;  // the scalar definitions; ops/quantize.hpp's fast path is compared with them in ops.cpp
+using mixq::reference::quantize;
 namespace s = mixq::schemes;
 using Catch::Contains;
 using mixq::test::equals;

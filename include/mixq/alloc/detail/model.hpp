@@ -14,6 +14,7 @@
 
 #include <mixq/alloc/problem.hpp>
 #include <mixq/config.hpp>
+#include <mixq/core/finite.hpp>
 
 namespace mixq::alloc {
 
@@ -55,8 +56,7 @@ using index = std::size_t;
 
 inline constexpr double infinity = std::numeric_limits<double>::infinity();
 
-/// Finite: neither NaN nor infinite (inf - inf and NaN - NaN are NaN).
-constexpr bool is_finite(double x) noexcept { return x - x == 0.0; }
+using mixq::detail::is_finite;
 constexpr double abs(double x) noexcept { return x < 0.0 ? -x : x; }
 
 template <class Layer>

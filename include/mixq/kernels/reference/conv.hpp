@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <mixq/kernels/conv.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/reference/codes.hpp>
 
 namespace mixq::reference {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/reference/codes.hpp>
 #include <mixq/kernels/reference/requantize.hpp>
 
@@ -33,12 +33,12 @@ inline std::vector<std::int32_t> gemm(const activation_matrix& a, const std::int
   return out;
 }
 
-/// The same, requantized: packed rows of p.bits-bit codes, `row_bytes` apart.
+/// The same, requantized: packed rows of p.bits-bit codes, packed_row_bytes(n, p.bits) apart.
 inline std::vector<std::uint8_t> gemm_requantized(const activation_matrix& a, const std::int8_t* w, std::size_t n,
                                                   const std::int32_t* bias, const requantize_params& p,
                                                   row_range rows = {}) {
   const std::vector<std::int32_t> r = gemm(a, w, n, bias, rows);
-  return requantize(r.data(), r.size() / (n ? n : 1), n, p);
+  return requantize(requantize_args{.x = r.data(), .rows = r.size() / (n ? n : 1), .cols = n, .x_stride = n, .params = p});
 }
 
 }  // namespace mixq::reference

@@ -7,8 +7,8 @@
 
 #include <mixq/core/bit_width.hpp>
 #include <mixq/core/fixed_point.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/reference/codes.hpp>
-#include <mixq/kernels/requantize.hpp>
 
 namespace mixq::reference {
 
@@ -20,16 +20,17 @@ inline std::int32_t requantize_value(std::int32_t x, std::int32_t offset, fixed_
   return static_cast<std::int32_t>(q < min ? min : (q > max ? max : q));
 }
 
-/// rows x cols values (row-major, no padding) to packed rows of p.bits-bit codes.
-inline std::vector<std::uint8_t> requantize(const std::int32_t* x, std::size_t rows, std::size_t cols,
-                                            const requantize_params& p) {
-  const std::size_t row_bytes = packed_row_bytes(cols, p.bits);
-  std::vector<std::uint8_t> out(rows * row_bytes, 0);
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
+/// The codes requantize_kernel writes for `a`, as packed rows
+/// packed_row_bytes(cols, params.bits) apart.
+inline std::vector<std::uint8_t> requantize(const requantize_args& a) {
+  const requantize_params& p = a.params;
+  const std::size_t row_bytes = packed_row_bytes(a.cols, p.bits);
+  std::vector<std::uint8_t> out(a.rows * row_bytes, 0);
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    for (std::size_t c = 0; c < a.cols; ++c) {
       const fixed_multiplier m = p.per_channel ? p.multiplier[c] : p.multiplier[0];
-      const std::int32_t q = requantize_value(x[r * cols + c], p.offset ? p.offset[c] : 0, m, p.zero_point, p.min,
-                                              p.max);
+      const std::int32_t q = requantize_value(a.x[r * a.x_stride + c], p.offset ? p.offset[c] : 0, m, p.zero_point,
+                                              p.min, p.max);
       write_code(out.data() + r * row_bytes, c, p.bits, q);
     }
   }

@@ -96,13 +96,9 @@ MIXQ_INLINE __m512i vnni_broadcast(const std::uint8_t* p) noexcept {
   return _mm512_set1_epi32(v);
 }
 
-// The bulk of a tile: Rows rows against Panels consecutive panels over
-// blocks [0, n_blocks) of K; writes the raw sums (Bits < 8: scaled) to tile,
-// Panels * 64 per row. Every register array lives in this one loop and is
-// indexed by constants only, which is what lets GCC keep them in registers.
-// What vnni_main does not cover: the partial block at the end of K, each
-// row's rest copied into a zero-padded block so no byte past a row is read.
-// Writes its (scaled) sums to tile, Rows x (panels * 64).
+// The partial block at the end of K: each row's rest copied into a
+// zero-padded block so no byte past a row is read. Writes its (scaled) sums
+// to tile, Rows x (panels * 64).
 template <int Bits, std::size_t Rows, bool Signed>
 void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, std::size_t panel_stride,
                std::size_t panels, std::size_t block, std::size_t k, std::int32_t* tile) noexcept {
@@ -127,13 +123,6 @@ void vnni_rest(const std::uint8_t* a, std::size_t lda, const std::uint8_t* b, st
   }
 }
 
-// A tile: Rows rows against Panels consecutive panels, over the whole of K.
-// The bulk of K runs in one loop whose register arrays are indexed by
-// constants only (which is what lets GCC keep them in registers), starting
-// from the partial last block's sums when there is one. The sums leave the
-// registers exact (sub-byte scaling and the signed shift undone), either
-// into t.tile or, with t.direct, straight into the int32 output with the
-// offsets added. Returns whether the output was written.
 // Panels a tile of `rows` rows takes at once: enough accumulators (16 to 24)
 // in flight to hide the dot product's latency.
 constexpr std::size_t vnni_panels_for(int, std::size_t rows) noexcept { return rows == 1 ? 4 : rows == 2 ? 2 : 1; }
@@ -177,9 +166,8 @@ void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t
 // The end of a tile: the sums leave exact (sub-byte scaling and the signed
 // shift undone), either into t.tile or, with t.direct, straight into the
 // int32 output with the offsets added. sum(r, v) gives row r's vector v.
-// Returns whether the output was written.
 template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, class Sum>
-MIXQ_INLINE bool vnni_finish(const tile_args& t, Sum&& sum) noexcept {
+MIXQ_INLINE void vnni_finish(const tile_args& t, Sum&& sum) noexcept {
   unroll<4 * Panels>([&](auto v) MIXQ_INLINE_LAMBDA {
     __m512i correction = _mm512_setzero_si512();
     if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
@@ -200,7 +188,6 @@ MIXQ_INLINE bool vnni_finish(const tile_args& t, Sum&& sum) noexcept {
       unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA { _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, exact(r)); });
     }
   });
-  return t.direct != nullptr;
 }
 
 // A tile: Rows rows against Panels consecutive panels, over the whole of K.
@@ -208,7 +195,7 @@ MIXQ_INLINE bool vnni_finish(const tile_args& t, Sum&& sum) noexcept {
 // constants only (which is what lets GCC keep them in registers), starting
 // from the partial last block's sums when there is one.
 template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
-bool vnni_tile(const tile_args& t) noexcept {
+void vnni_tile(const tile_args& t) noexcept {
   constexpr std::size_t block_k = 4 * (8 / Bits);  // codes of K per block
   constexpr std::size_t block_b = 256;             // bytes of W per block
   constexpr std::size_t vectors = 4 * Panels;      // accumulators per row
@@ -219,7 +206,7 @@ bool vnni_tile(const tile_args& t) noexcept {
   if constexpr (Rows == 1 && Bits != 8 && Panels == 4) {
     alignas(64) std::int32_t raw[256];
     vnni_gemv_subbyte<Bits, Signed>(t.a, t.b, t.panel_stride, full_blocks, raw);
-    return vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto, auto v) MIXQ_INLINE_LAMBDA {
+    vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto, auto v) MIXQ_INLINE_LAMBDA {
       const __m512i x = _mm512_load_si512(raw + 16 * v);
       return rest ? _mm512_add_epi32(x, _mm512_loadu_si512(t.tile + 16 * v)) : x;
     });
@@ -252,12 +239,12 @@ bool vnni_tile(const tile_args& t) noexcept {
         });
       });
     }
-    return vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto r, auto v) MIXQ_INLINE_LAMBDA { return acc[r][v]; });
+    vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto r, auto v) MIXQ_INLINE_LAMBDA { return acc[r][v]; });
   }
 }
 
 template <int Bits, bool Signed>
-bool vnni_tile_rows(const tile_args& t) noexcept {
+void vnni_tile_rows(const tile_args& t) noexcept {
   const bool wide = t.panels > 1;
   switch (t.rows) {
     case 1: return wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(Bits, 1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t);
@@ -292,7 +279,7 @@ struct gemm_path<kernel_path::avx512vnni> {
 
   static constexpr bool direct_output = true;
 
-  static bool tile(const tile_args& t) noexcept {
+  static void tile(const tile_args& t) noexcept {
     const bool s = t.a_signed;
     switch (t.bits) {
       case 4: return s ? vnni_tile_rows<4, true>(t) : vnni_tile_rows<4, false>(t);

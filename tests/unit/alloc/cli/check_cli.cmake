@@ -4,11 +4,15 @@ cmake_minimum_required(VERSION 3.25)
 #   ARGS      |-separated arguments; INPUT a file for stdin
 #   EXIT      expected exit code
 #   STDOUT, STDERR   |-separated pieces of text each stream must contain
+#   CREATES   a file the run must write (removed first)
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 set(input_option)
 if(INPUT)
   set(input_option INPUT_FILE "${INPUT}")
+endif()
+if(CREATES)
+  file(REMOVE "${CREATES}")
 endif()
 execute_process(COMMAND ${emulator} ${TOOL} ${args} ${input_option}
                 RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -30,3 +34,6 @@ foreach(stream STDOUT STDERR)
     endif()
   endforeach()
 endforeach()
+if(CREATES AND NOT EXISTS "${CREATES}")
+  message(FATAL_ERROR "expected the run to write ${CREATES}; ${report}")
+endif()

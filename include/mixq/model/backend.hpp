@@ -1,0 +1,150 @@
+#pragma once
+// What runs the layers with weights of an integer model: the SIMD kernels of
+// one architecture (kernel_backend<Arch>, what a deployment uses), or their
+// scalar twins in kernels/reference (reference_backend, the oracle the tests
+// compare it with). Everything else an integer model does -- quantizing the
+// input, residual adds, pooling, concatenation -- is the same code for both.
+//
+// A backend offers:
+//   weights                       its form of an N x K matrix of signed codes
+//   pack(bits, n, k, code_of)     -> weights
+//   gemm(a, w, bias, out, rows)   out: int32_output or requantized_output
+//   conv(shape, in, w, bias, out, pixels)
+//   depthwise(shape, in, w3x3, bias, out, pixels)   3x3, stride 1 or 2, no dilation
+//   requantize(x, n, params, out)                   int32 -> 8-bit lanes, one channel
+//   float_arch                    the xsimd architecture of the float layers
+//   name()
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include <mixq/kernels/conv.hpp>
+#include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/reference/conv.hpp>
+#include <mixq/kernels/reference/gemm.hpp>
+#include <mixq/kernels/reference/requantize.hpp>
+#include <mixq/kernels/requantize.hpp>
+#include <mixq/kernels/weights.hpp>
+
+namespace mixq {
+
+namespace detail {
+// The xsimd architecture float layers use alongside a kernel architecture.
+// (mixq::avx512vnni adds an instruction xsimd does not know to xsimd::avx512bw; mixq::scalar is no xsimd
+// architecture at all, and its float layers take what the build allows).
+template <class Arch>
+using float_arch_of =
+    std::conditional_t<std::is_base_of_v<avx512vnni, Arch>, xsimd::avx512bw,
+                       std::conditional_t<std::is_base_of_v<xsimd::generic, Arch>, Arch, xsimd::default_arch>>;
+}  // namespace detail
+
+/// The deployed kernels of architecture Arch (mixq::avx512vnni, xsimd::avx2, xsimd::neon64, mixq::scalar).
+template <class Arch>
+struct kernel_backend {
+  using arch = Arch;
+  using float_arch = detail::float_arch_of<Arch>;
+  using weights = packed_weight_matrix;
+
+  static constexpr std::string_view name() noexcept { return Arch::name(); }
+
+  template <class CodeOf>
+  static weights pack(int bits, std::size_t n, std::size_t k, CodeOf&& code_of) {
+    return pack_weights(weight_layout_for<Arch>(bits), n, k, std::forward<CodeOf>(code_of));
+  }
+  static std::size_t bytes(const weights& w) noexcept { return w.bytes(); }
+
+  template <class Out>
+  static void gemm(const activation_matrix& a, const weights& w, const std::int32_t* bias, const Out& out,
+                   row_range rows) {
+    gemm_kernel(Arch{}, a, w, bias, out, rows);
+  }
+  template <class Out>
+  static void conv(const conv2d_shape& s, const conv_input& in, const weights& w, const std::int32_t* bias,
+                   const Out& out, row_range pixels) {
+    conv2d_kernel(Arch{}, s, in, w, bias, out, pixels);
+  }
+  template <class Out>
+  static void depthwise(const conv2d_shape& s, const conv_input& in, const std::int8_t* w, const std::int32_t* bias,
+                        const Out& out, row_range pixels) {
+    depthwise_kernel(Arch{}, s, in, w, bias, out, pixels);
+  }
+  /// n int32 values to n 8-bit lanes under p (one channel: p.per_channel is false).
+  static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
+    requantize_kernel(Arch{}, requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p, .out = out, .out_stride = n});
+  }
+};
+
+/// The scalar twins of the kernels, on unpacked codes: slow, plain, independent.
+struct reference_backend {
+  using float_arch = xsimd::default_arch;
+  /// N x K codes, row-major.
+  struct weights {
+    std::size_t n = 0, k = 0;
+    int bits = 8;
+    std::vector<std::int8_t> codes;
+  };
+
+  static constexpr std::string_view name() noexcept { return "reference"; }
+
+  template <class CodeOf>
+  static weights pack(int bits, std::size_t n, std::size_t k, CodeOf&& code_of) {
+    weights w{n, k, bits, std::vector<std::int8_t>(n * k)};
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::size_t c = 0; c < k; ++c) w.codes[r * k + c] = static_cast<std::int8_t>(code_of(r, c));
+    }
+    return w;
+  }
+  static std::size_t bytes(const weights& w) noexcept { return packed_row_bytes(w.k, w.bits) * w.n; }
+
+  template <class Out>
+  static void gemm(const activation_matrix& a, const weights& w, const std::int32_t* bias, const Out& out,
+                   row_range rows) {
+    const std::vector<std::int32_t> r = reference::gemm(a, w.codes.data(), w.n, bias, rows);
+    write(r, rows.end - rows.begin, w.n, out, rows.begin);
+  }
+  template <class Out>
+  static void conv(const conv2d_shape& s, const conv_input& in, const weights& w, const std::int32_t* bias,
+                   const Out& out, row_range pixels) {
+    const std::vector<std::int32_t> r = reference::conv2d(s, in, w.codes.data(), w.n, bias);
+    write({r.begin() + static_cast<std::ptrdiff_t>(pixels.begin * w.n),
+           r.begin() + static_cast<std::ptrdiff_t>(pixels.end * w.n)},
+          pixels.end - pixels.begin, w.n, out, pixels.begin);
+  }
+  template <class Out>
+  static void depthwise(const conv2d_shape& s, const conv_input& in, const std::int8_t* w, const std::int32_t* bias,
+                        const Out& out, row_range pixels) {
+    const std::vector<std::int32_t> r = reference::depthwise(s, in, w, bias);
+    write({r.begin() + static_cast<std::ptrdiff_t>(pixels.begin * s.channels),
+           r.begin() + static_cast<std::ptrdiff_t>(pixels.end * s.channels)},
+          pixels.end - pixels.begin, s.channels, out, pixels.begin);
+  }
+
+  static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
+    const std::vector<std::uint8_t> codes = reference::requantize(requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p});
+    std::memcpy(out, codes.data(), n);
+  }
+
+private:
+  static void write(const std::vector<std::int32_t>& r, std::size_t rows, std::size_t n, const int32_output& out,
+                    std::size_t first) {
+    for (std::size_t m = 0; m < rows; ++m) {
+      std::memcpy(out.data + (first + m) * out.stride, r.data() + m * n, n * sizeof(std::int32_t));
+    }
+  }
+  static void write(const std::vector<std::int32_t>& r, std::size_t rows, std::size_t n, const requantized_output& out,
+                    std::size_t first) {
+    const std::vector<std::uint8_t> codes =
+        reference::requantize(requantize_args{.x = r.data(), .rows = rows, .cols = n, .x_stride = n, .params = out.params});
+    const std::size_t row_bytes = packed_row_bytes(n, out.params.bits);
+    for (std::size_t m = 0; m < rows; ++m) {
+      std::memcpy(out.data + (first + m) * out.stride, codes.data() + m * row_bytes, row_bytes);
+    }
+  }
+};
+
+}  // namespace mixq

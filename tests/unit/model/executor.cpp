@@ -1,0 +1,203 @@
+// The executors (model/model.hpp): float against the definitions in double;
+// every integer plan on the deployed kernels against the same plan on the
+// scalar twins (reference_model), bit for bit; batching, threads, errors.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include <mixq/model/calibrate.hpp>
+#include <mixq/model/detail/layer_weights.hpp>
+#include <mixq/model/model.hpp>
+#include <mixq/model/zoo.hpp>
+
+#include "unit/model/arch_models.hpp"
+#include "unit/model/networks.hpp"
+
+namespace {
+
+using namespace mixq;
+
+std::vector<float> random_inputs(const network& net, std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> x(n * net.input_shape().elements());
+  for (auto& v : x) v = d(rng);
+  return x;
+}
+
+std::vector<std::shared_ptr<const network>> test_networks() {
+  return {std::make_shared<const network>(mixq_test::all_operators(7)),
+          std::make_shared<const network>(mixq_test::flatten_head(11))};
+}
+
+// Uniform plans of every kernel, fp32, and mixed plans that put layers in float between integer ones.
+std::vector<precision_plan> test_plans(const network& net, unsigned seed) {
+  std::vector<precision_plan> plans;
+  for (const precision p : network_precisions) plans.push_back({.all = p});
+  std::mt19937 rng(seed);
+  for (int k = 0; k < 6; ++k) {
+    precision_plan mixed{.all = {8, 8}};
+    for (const std::size_t i : net.weighted_layers()) {
+      const std::size_t pick = std::uniform_int_distribution<std::size_t>(0, std::size(network_precisions))(rng);
+      mixed.layers.emplace_back(net.layers()[i].name, pick == std::size(network_precisions) ? fp32 : network_precisions[pick]);
+    }
+    plans.push_back(mixed);
+  }
+  return plans;
+}
+
+std::string describe(const network& net, const precision_plan& plan) {
+  std::string s;
+  for (const std::size_t i : net.weighted_layers()) s += to_string(plan.of(net.layers()[i].name)) + " ";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("model: fp32 equals the definitions computed in double", "[model]") {
+  for (const auto& net : test_networks()) {
+    const std::size_t n = 5;
+    const auto x = random_inputs(*net, n, 3);
+    model m(net, {}, {.all = fp32}, {.max_batch = 2});
+    const auto y = m.run(x, n);
+    const auto expected = mixq_test::reference_float(*net, x, n);
+    REQUIRE(y.size() == expected.size());
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      INFO("output " << i);
+      REQUIRE(std::fabs(y[i] - expected[i]) <= 1e-4 * (1.0 + std::fabs(expected[i])));
+    }
+  }
+}
+
+TEST_CASE("model: every plan on the deployed kernels equals the scalar twins bit for bit", "[model]") {
+  for (const auto& net : test_networks()) {
+    const auto calib = random_inputs(*net, 16, 5);
+    const auto cal = calibrate(net, calib, 16);
+    const std::size_t n = 6;
+    const auto x = random_inputs(*net, n, 9);
+    for (const auto& plan : test_plans(*net, 17)) {
+      INFO("plan " << describe(*net, plan));
+      reference_model oracle(net, cal, plan);
+      const auto expected = oracle.run(x, n);
+      model m(net, cal, plan, {.max_batch = 4});
+      CHECK(m.run(x, n) == expected);
+      for (const auto& arch : mixq_test::model_archs()) {
+        if (!arch.available()) continue;
+        INFO("kernels " << arch.name);
+        CHECK(arch.run(net, cal, plan, x, n, 1) == expected);
+        CHECK(arch.run(net, cal, plan, x, n, 2) == expected);  // two threads split the rows
+      }
+    }
+  }
+}
+
+TEST_CASE("model: w8a8 stays close to float", "[model]") {
+  for (const auto& net : test_networks()) {
+    const auto calib = random_inputs(*net, 64, 21);
+    const auto cal = calibrate(net, calib, 64);
+    const std::size_t n = 8;
+    const auto x = random_inputs(*net, n, 23);
+    model f(net, {}, {.all = fp32});
+    model q(net, cal, {.all = {8, 8}});
+    const auto yf = f.run(x, n), yq = q.run(x, n);
+    double signal = 0, noise = 0;
+    for (std::size_t i = 0; i < yf.size(); ++i) {
+      signal += yf[i] * yf[i];
+      noise += (yf[i] - yq[i]) * (yf[i] - yq[i]);
+    }
+    // 8-bit codes through a dozen layers: the outputs keep 25 dB of SQNR.
+    CHECK(10.0 * std::log10(signal / noise) > 25.0);
+  }
+}
+
+TEST_CASE("model: set_precision and set_plan give what a fresh model of that plan gives", "[model]") {
+  const auto net = test_networks()[0];
+  const auto calib = random_inputs(*net, 16, 31);
+  const auto cal = calibrate(net, calib, 16);
+  const auto x = random_inputs(*net, 3, 33);
+  model m(net, cal, {.all = {8, 8}});
+  m.set_precision(2, {4, 4});
+  m.set_precision(0, fp32);
+  precision_plan plan{.all = {8, 8}};
+  plan.layers.emplace_back(std::string(m.layer_name(2)), precision{4, 4});
+  plan.layers.emplace_back(std::string(m.layer_name(0)), fp32);
+  CHECK(m.run(x, 3) == model(net, cal, plan).run(x, 3));
+  m.set_plan({.all = {2, 8}});
+  CHECK(m.run(x, 3) == model(net, cal, {.all = {2, 8}}).run(x, 3));
+  CHECK(m.layer_precision(1) == precision{2, 8});
+}
+
+TEST_CASE("model: costs, capture and run_layer", "[model]") {
+  const auto net = test_networks()[0];
+  const auto calib = random_inputs(*net, 8, 41);
+  model m(net, calibrate(net, calib, 8), {.all = {8, 8}});
+  // c3 is a 1x1 convolution 16 -> 12 on 5x5 pixels.
+  std::size_t c3 = 0;
+  while (c3 < m.layer_count() && m.layer_name(c3) != "c3") ++c3;
+  REQUIRE(c3 < m.layer_count());
+  const layer_cost c = m.cost(c3, {4, 8});
+  CHECK(c.macs == 5 * 5 * 12 * 16);
+  CHECK(c.bops == c.macs * 32);
+  CHECK(c.size_bytes == 12 * 8 + 12 * 4 + 12 * 4);  // 16 four-bit codes per row, bias, scale
+  CHECK(m.cost(c3, fp32).size_bytes == 12 * 16 * 4 + 12 * 4);
+
+  const auto x = random_inputs(*net, 2, 43);
+  CHECK_THROWS_WITH(m.run_layer(c3), Catch::Contains("no run yet"));
+  const auto y = m.run(x, 2);
+  const auto before = m.capture(net->layers()[net->weighted_layers()[c3]].output);
+  CHECK(before.size() == 2 * 5 * 5 * 12);
+  m.run_layer(c3);  // the same input again: the same output
+  CHECK(m.capture(net->layers()[net->weighted_layers()[c3]].output) == before);
+  CHECK(m.run(x, 2) == y);
+}
+
+TEST_CASE("model: bad plans and inputs are errors that say what is wrong", "[model][errors]") {
+  const auto net = test_networks()[0];
+  const auto calib = random_inputs(*net, 8, 51);
+  const auto cal = calibrate(net, calib, 8);
+  precision_plan unknown{.all = {8, 8}};
+  unknown.layers.emplace_back("no_such_layer", precision{4, 8});
+  CHECK_THROWS_WITH(model(net, cal, unknown), Catch::Contains("'no_such_layer', which is not a layer"));
+  precision_plan pooled{.all = {8, 8}};
+  pooled.layers.emplace_back("mp", precision{4, 8});
+  CHECK_THROWS_WITH(model(net, cal, pooled), Catch::Contains("a layer without weights"));
+  CHECK_THROWS_WITH(model(net, cal, {.all = {1, 1}}), Catch::Contains("no kernel runs it"));
+  CHECK_THROWS_WITH(model(net, cal, {.all = {3, 8}}), Catch::Contains("w3a8"));
+  CHECK_THROWS_WITH(model(net, {}, {.all = {8, 8}}), Catch::Contains("no 8-bit quantization parameters"));
+  model m(net, cal, {.all = {8, 8}});
+  std::vector<float> x(10);
+  CHECK_THROWS_WITH(m.run(x, 1), Catch::Contains("10 input floats for 1 samples; expected 1 x 300"));
+  CHECK_THROWS_WITH(calibrate(net, x, 0), Catch::Contains("no samples"));
+  std::vector<float> nan(300, std::nanf(""));
+  CHECK_THROWS(calibrate(net, nan, 1));
+}
+
+TEST_CASE("zoo: ResNet-18 and MobileNetV2 have torchvision's layers, weights and multiply-accumulates", "[model]") {
+  // torchvision 0.14's models at 224 x 224 (models/ has no copy; counted with
+  // forward hooks): weights of every Conv2d and Linear, and their MACs.
+  struct expected {
+    mixq::network net;
+    std::size_t layers, weights, macs;
+  };
+  for (auto& [net, layers, weights, macs] : {expected{mixq::zoo::resnet18(), 21, 11678912, 1814073344},
+                                             expected{mixq::zoo::mobilenet_v2(), 53, 3469760, 300774272}}) {
+    CHECK(net.weighted_layers().size() == layers);
+    std::size_t w = 0, m = 0;
+    for (const std::size_t i : net.weighted_layers()) {
+      const auto& l = net.layers()[i];
+      w += mixq::detail::weight_matrix_of(l).weights->size();
+      m += mixq::layer_macs(l, net.values());
+    }
+    CHECK(w == weights);
+    CHECK(m == macs);
+    CHECK(net.output_shape().channels == 1000);
+  }
+  CHECK(mixq::zoo::mobilenet_v2({.image = 96, .classes = 10}).output_shape().channels == 10);
+  CHECK_THROWS_WITH(mixq::zoo::resnet18({.image = 8}), Catch::Contains("image 8"));
+  CHECK_THROWS_WITH(mixq::zoo::by_name("vgg16"), Catch::Contains("'vgg16' is not a zoo network"));
+}
