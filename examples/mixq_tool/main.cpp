@@ -1,4 +1,5 @@
 // mixq: command-line tools around the library. `mixq help` lists them.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <exception>
@@ -33,9 +34,21 @@ constexpr std::array commands{
 #endif
 };
 
+// The commands that read ONNX models: built only where mixq::onnx and mixq::io are.
+constexpr std::array<std::string_view, 5> network_commands{"eval", "run", "profile", "sensitivity", "ohq"};
+#if MIXQ_TOOL_WITH_NETWORKS
+constexpr bool with_networks = true;
+#else
+constexpr bool with_networks = false;
+#endif
+
 void usage(std::FILE* to) {
   fmt::print(to, "usage: mixq <command> [arguments]\n\ncommands:\n");
   for (const auto& c : commands) fmt::print(to, "  mixq {} {}\n      {}\n", c.name, c.arguments, c.summary);
+  if (!with_networks) {
+    fmt::print(to, "\nThis mixq was built without its network commands (eval, run, profile, sensitivity, ohq):\n"
+                   "they need libonnx and protobuf (Debian libonnx-dev), which the build did not find.\n");
+  }
   fmt::print(to, "\n`mixq <command> --help` describes a command.\n");
 }
 
@@ -62,6 +75,11 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "mixq {}: internal error: {}\n", c.name, e.what());
       return 1;
     }
+  }
+  if (!with_networks && std::find(network_commands.begin(), network_commands.end(), args[0]) != network_commands.end()) {
+    fmt::print(stderr, "mixq: '{}' is not built into this mixq: the network commands need libonnx and protobuf "
+                       "(Debian libonnx-dev), which the build did not find\n", args[0]);
+    return 2;
   }
   fmt::print(stderr, "mixq: unknown command '{}'\n\n", args[0]);
   usage(stderr);
