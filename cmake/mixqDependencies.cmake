@@ -1,5 +1,5 @@
 # Finds mixq's dependencies and defines the targets the project links:
-#   xtensor  xsimd  xtl  fmt::fmt-header-only  Boost::headers
+#   xtensor  xsimd  xtl  fmt::fmt-header-only (and fmt::fmt)  Boost::headers
 # ZLIB::ZLIB for mixq::io (the data readers: required by the tests, optional
 # otherwise, and in cross builds taken only from the target's root);
 # and, for tests, examples and benchmarks:
