@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -52,14 +53,19 @@ inline const char* kind(const json& v) {
   return "a number";
 }
 
-/// Parses `text`. Syntax errors and duplicate keys are reported with the
-/// path where they occur.
+/// How deeply arrays and objects may nest. The tool's documents need 5
+/// levels; a limit keeps a hostile file from exhausting the stack of the
+/// code that walks the parsed value.
+inline constexpr std::size_t max_json_depth = 64;
+
+/// Parses `text`. Syntax errors, duplicate keys and nesting deeper than
+/// max_json_depth are reported with the path where they occur.
 inline json parse_json(const std::string& text, std::string_view source) {
   struct frame {
     bool array = false;
     std::size_t next = 0;  ///< arrays: index of the element being read
     std::string key;       ///< objects: the key being read
-    std::vector<std::string> keys;
+    std::unordered_set<std::string> keys;
   };
   std::vector<frame> stack;
   auto path = [&](std::size_t depth) {
@@ -69,20 +75,24 @@ inline json parse_json(const std::string& text, std::string_view source) {
     }
     return p;
   };
+  const auto open = [&](bool array) {
+    if (stack.size() == max_json_depth) {
+      throw input_error(fmt::format("{}: {} nests arrays and objects deeper than {} levels; expected at most {}",
+                                    path(stack.size()), source, max_json_depth, max_json_depth));
+    }
+    stack.push_back(frame{array, 0, {}, {}});
+  };
   const json::parser_callback_t track = [&](int, json::parse_event_t event, json& parsed) {
     switch (event) {
-      case json::parse_event_t::object_start: stack.push_back(frame{false, 0, {}, {}}); break;
-      case json::parse_event_t::array_start: stack.push_back(frame{true, 0, {}, {}}); break;
+      case json::parse_event_t::object_start: open(false); break;
+      case json::parse_event_t::array_start: open(true); break;
       case json::parse_event_t::key: {
         frame& top = stack.back();
         std::string key = parsed.get<std::string>();
-        for (const auto& k : top.keys) {
-          if (k == key) {
-            throw input_error(fmt::format("{}: {} appears twice in the same object; expected each key once",
-                                          member_path(path(stack.size() - 1), key), json(key).dump()));
-          }
+        if (!top.keys.insert(key).second) {
+          throw input_error(fmt::format("{}: {} appears twice in the same object; expected each key once",
+                                        member_path(path(stack.size() - 1), key), json(key).dump()));
         }
-        top.keys.push_back(key);
         top.key = std::move(key);
         break;
       }
@@ -99,7 +109,8 @@ inline json parse_json(const std::string& text, std::string_view source) {
   };
   try {
     return json::parse(text, track);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for syntax, out_of_range for a number no double holds (1e400).
     std::string what = e.what();
     if (const auto at = what.find("] "); at != std::string::npos) what = what.substr(at + 2);
     throw input_error(fmt::format("{}: {} is not valid JSON: {}", path(stack.size()), source, what));

@@ -20,6 +20,7 @@
 
 #include "commands.hpp"
 #include "json_input.hpp"
+#include "plan_input.hpp"
 
 namespace mixq_tool {
 

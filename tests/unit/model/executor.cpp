@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include <mixq/model/builder.hpp>
 #include <mixq/model/calibrate.hpp>
 #include <mixq/model/detail/layer_weights.hpp>
 #include <mixq/model/model.hpp>
@@ -175,6 +176,24 @@ TEST_CASE("model: bad plans and inputs are errors that say what is wrong", "[mod
   CHECK_THROWS_WITH(calibrate(net, x, 0), Catch::Contains("no samples"));
   std::vector<float> nan(300, std::nanf(""));
   CHECK_THROWS(calibrate(net, nan, 1));
+}
+
+TEST_CASE("model: scales out of all proportion are an error, not wrapped codes", "[model][errors]") {
+  // A file may declare any scales. An output scale 2^-100 of the input's
+  // makes a requantization multiplier no int32 arithmetic can apply: the
+  // model refuses it and names the layer (found by the onnx_model fuzz target).
+  network_builder b(tensor_shape{.height = 1, .width = 1, .channels = 4, .image = false});
+  const value_id h = b.dense(b.input(), "fc1", 3, std::vector<float>(12, 0.5f));
+  const network net = std::move(b).build(b.dense(h, "fc2", 2, std::vector<float>(6, 0.25f)));
+  activation_calibration cal(net.values().size());
+  cal.set_range(b.input(), 0.0f, 1.0f);
+  cal.set_range(h, -1.0f, 1.0f);
+  cal.set_range(net.output(), -1.0f, 1.0f);
+  CHECK_NOTHROW(model(net, cal, {.all = {8, 8}}));
+  cal.set(h, activation_params{.scale = std::ldexp(1.0f, -100), .zero_point = 0, .bits = 8, .is_signed = true});
+  CHECK_THROWS_WITH(model(net, cal, {.all = {8, 8}}),
+                    Catch::Contains("layer 'fc1': a requantization multiplier of") &&
+                        Catch::Contains("is too large for values up to"));
 }
 
 TEST_CASE("zoo: ResNet-18 and MobileNetV2 have torchvision's layers, weights and multiply-accumulates", "[model]") {

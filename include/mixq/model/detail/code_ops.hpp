@@ -16,9 +16,11 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
+#include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/quantize_rule.hpp>
 #include <mixq/kernels/requantize.hpp>
@@ -44,9 +46,20 @@ inline std::pair<std::int32_t, std::int32_t> clamp_codes(const fused_clamp& c, c
   return {lo, hi};
 }
 
-/// The fixed-point multiplier of `real`, which must be finite and >= 0
-/// (quantize_multiplier checks it).
-inline fixed_multiplier multiplier_of(double real) { return quantize_multiplier(real); }
+/// The fixed-point multiplier of `real` (finite, >= 0: quantize_multiplier
+/// checks it) for values up to `reach` in magnitude. The requantize rule
+/// needs reach * 2^shift to fit in int32: activation scales out of all
+/// proportion (a file's, say) could break that, and are an error naming
+/// `where` rather than codes that wrap.
+inline fixed_multiplier multiplier_of(double real, double reach, std::string_view where) {
+  const fixed_multiplier m = quantize_multiplier(real);
+  if (m.shift > 30 || (m.shift > 0 && reach * std::ldexp(1.0, m.shift) > 2147483647.0)) {
+    MIXQ_THROW(error, "{}: a requantization multiplier of {:g} (a ratio of scales) is too large for values up to {:g}; "
+                      "expected at most {:g} -- are the quantization scales of this layer's input and output right?",
+               where, real, reach, 2147483647.0 / reach);
+  }
+  return m;
+}
 
 /// q = clamp(zp_out + M * (code - zp_in), lo, hi): the elementwise map from one
 /// set of parameters to another, with a clamp.
@@ -54,10 +67,11 @@ struct code_table {
   std::array<std::uint8_t, 256> map{};
 
   static code_table requantize(const activation_params& from, const activation_params& to, std::int32_t lo,
-                               std::int32_t hi) {
+                               std::int32_t hi, std::string_view where) {
     code_table t;
     const bool same = from.scale == to.scale && from.zero_point == to.zero_point;
-    const fixed_multiplier m = same ? fixed_multiplier{} : multiplier_of(static_cast<double>(from.scale) / to.scale);
+    const fixed_multiplier m =
+        same ? fixed_multiplier{} : multiplier_of(static_cast<double>(from.scale) / to.scale, 255.0, where);
     for (int lane = 0; lane < 256; ++lane) {
       const std::int32_t code = lane_code(static_cast<std::uint8_t>(lane), from.is_signed);
       std::int64_t q = same ? code : std::int64_t{to.zero_point} +
@@ -104,11 +118,14 @@ struct add_params {
 
   add_params() = default;
   add_params(const activation_params& a, const activation_params& b, const activation_params& out,
-             const fused_clamp& clamp)
+             const fused_clamp& clamp, std::string_view where)
       : zero_point(out.zero_point), is_signed(out.is_signed) {
     const double twice_max = 2.0 * std::max<double>(a.scale, b.scale);
-    const fixed_multiplier ma = multiplier_of(a.scale / twice_max), mb = multiplier_of(b.scale / twice_max);
-    out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale));
+    const double term = 255.0 * (1 << left_shift);  // |code - zero point| * 2^left_shift
+    const fixed_multiplier ma = multiplier_of(a.scale / twice_max, term, where),
+                           mb = multiplier_of(b.scale / twice_max, term, where);
+    out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale),
+                                   2.0 * term, where);
     for (int lane = 0; lane < 256; ++lane) {
       const auto l = static_cast<std::uint8_t>(lane);
       a_term[static_cast<std::size_t>(lane)] =
@@ -140,11 +157,13 @@ struct average_params {
   std::int32_t lo = 0, hi = 255;
 
   average_params() = default;
-  average_params(const activation_params& in_, const activation_params& out_, std::size_t max_count)
+  average_params(const activation_params& in_, const activation_params& out_, std::size_t max_count,
+                 std::string_view where)
       : in(in_), out(out_), lo(out_.qmin()), hi(out_.qmax()) {
     by_count.resize(max_count + 1);
     for (std::size_t c = 1; c <= max_count; ++c) {
-      by_count[c] = multiplier_of(static_cast<double>(in.scale) / (static_cast<double>(c) * out.scale));
+      const double count = static_cast<double>(c);
+      by_count[c] = multiplier_of(static_cast<double>(in.scale) / (count * out.scale), 255.0 * count, where);
     }
   }
 

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace mixq {
 
 template <class Backend>
@@ -84,6 +86,7 @@ void basic_model<Backend>::compile() {
   const std::size_t values = net.values().size();
   auto precision_of = [&](std::size_t i) { return precisions_[weighted_of_[i]]; };
   auto integer_layer = [&](std::size_t i) { return layers[i].has_weights() && !is_float(precision_of(i)); };
+  auto where_of = [&](std::size_t i) { return fmt::format("mixq::model: layer '{}'", layers[i].name); };
 
   // 1. Domains.
   std::vector<char> codes(values, 0);
@@ -174,7 +177,9 @@ void basic_model<Backend>::compile() {
       const std::size_t from = stored(v);
       s = new_slot(v, true, bits);
       const activation_params& to = slots_[s].params;
-      emit(detail::convert_step{from, s, detail::code_table::requantize(slots_[from].params, to, to.qmin(), to.qmax())},
+      emit(detail::convert_step{from, s,
+                                detail::code_table::requantize(slots_[from].params, to, to.qmin(), to.qmax(),
+                                                               where_of(owner))},
            owner);
     } else {
       const std::size_t from = need_float(v, owner);
@@ -228,9 +233,12 @@ void basic_model<Backend>::compile() {
       } else {
         const activation_params& out = slots_[to].params;
         st.multipliers.resize(m.n);
+        // The accumulators' reach: K products of codes, plus the bias.
+        const double products = 255.0 * std::ldexp(1.0, p.w_bits - 1) * static_cast<double>(m.k);
         for (std::size_t c = 0; c < m.n; ++c) {
-          st.multipliers[c] = quantize_multiplier(static_cast<double>(in.scale) * static_cast<double>(w.q.scale[c]) /
-                                                  static_cast<double>(out.scale));
+          st.multipliers[c] = detail::multiplier_of(
+              static_cast<double>(in.scale) * static_cast<double>(w.q.scale[c]) / static_cast<double>(out.scale),
+              products + std::fabs(static_cast<double>(st.bias[c])), where_of(i));
         }
         st.requantize.multiplier = st.multipliers.data();
         st.requantize.per_channel = true;
@@ -255,23 +263,25 @@ void basic_model<Backend>::compile() {
       const tensor_shape& in_shape = net.value(l.inputs[0]).shape;
       if (detail::preserves_codes(l) && !(in0 == out)) {
         // The source quantizes the output on its own scale: the codes pass through one table.
-        st.tables.push_back(detail::code_table::requantize(in0, out, out.qmin(), out.qmax()));
+        st.tables.push_back(detail::code_table::requantize(in0, out, out.qmin(), out.qmax(), where_of(i)));
       }
       if (const auto* add = std::get_if<add_op>(&l.op)) {
-        st.add = detail::add_params(in0, slots_[st.from[1]].params, out, add->clamp);
+        st.add = detail::add_params(in0, slots_[st.from[1]].params, out, add->clamp, where_of(i));
       } else if (std::holds_alternative<concat_op>(l.op)) {
         for (const std::size_t f : st.from) {
           const activation_params& p = slots_[f].params;
           st.copy.push_back(p == out);
-          st.tables.push_back(detail::code_table::requantize(p, out, out.qmin(), out.qmax()));
+          st.tables.push_back(detail::code_table::requantize(p, out, out.qmin(), out.qmax(), where_of(i)));
         }
       } else if (const auto* pool = std::get_if<pool_op>(&l.op)) {
-        if (!pool->max) st.average = detail::average_params(in0, out, pool->geometry.kernel_h * pool->geometry.kernel_w);
+        if (!pool->max) {
+          st.average = detail::average_params(in0, out, pool->geometry.kernel_h * pool->geometry.kernel_w, where_of(i));
+        }
       } else if (std::holds_alternative<global_pool_op>(l.op)) {
-        st.average = detail::average_params(in0, out, in_shape.height * in_shape.width);
+        st.average = detail::average_params(in0, out, in_shape.height * in_shape.width, where_of(i));
       } else if (const auto* c = std::get_if<clamp_op>(&l.op)) {
         const auto [lo, hi] = detail::clamp_codes(c->clamp, out);
-        st.tables.push_back(detail::code_table::requantize(in0, out, lo, hi));
+        st.tables.push_back(detail::code_table::requantize(in0, out, lo, hi, where_of(i)));
       }
       emit(std::move(st), i);
     }
