@@ -1,0 +1,28 @@
+# docs.errors_table: every message part in docs/errors.md (the backquoted
+# text in the last column of its tables) must appear, verbatim, in a test
+# under tests/ -- so that each documented message is one a test asserts.
+#   cmake -D DOC=docs/errors.md -D TESTS=tests -P check_errors_table.cmake
+file(STRINGS "${DOC}" rows REGEX "^\\| .* \\| `.*` \\|$")
+file(GLOB_RECURSE sources "${TESTS}/*.cpp" "${TESTS}/*.hpp" "${TESTS}/CMakeLists.txt")
+set(corpus "")
+foreach(f IN LISTS sources)
+  file(READ "${f}" text)
+  string(APPEND corpus "${text}\n")
+endforeach()
+set(checked 0)
+set(missing "")
+foreach(row IN LISTS rows)
+  string(REGEX REPLACE "^.* \\| `(.*)` \\|$" "\\1" part "${row}")
+  string(FIND "${corpus}" "${part}" at)
+  if(at EQUAL -1)
+    string(APPEND missing "\n  ${part}")
+  endif()
+  math(EXPR checked "${checked} + 1")
+endforeach()
+if(checked EQUAL 0)
+  message(FATAL_ERROR "${DOC}: no message rows found")
+endif()
+if(missing)
+  message(FATAL_ERROR "${DOC}: these message parts appear in no test under ${TESTS}:${missing}")
+endif()
+message(STATUS "${DOC}: ${checked} message parts, each asserted by a test")
