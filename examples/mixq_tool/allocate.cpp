@@ -26,8 +26,6 @@
 namespace mixq_tool {
 namespace {
 
-namespace alloc = mixq::alloc;
-
 constexpr std::string_view allocate_help = R"(usage: mixq allocate PROBLEM.json [--time-limit S] [--pareto BUDGET]
 
 Chooses one option per layer so that the total sensitivity is least and every

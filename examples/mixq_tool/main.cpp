@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 
@@ -46,8 +47,9 @@ void usage(std::FILE* to) {
   fmt::print(to, "usage: mixq <command> [arguments]\n\ncommands:\n");
   for (const auto& c : commands) fmt::print(to, "  mixq {} {}\n      {}\n", c.name, c.arguments, c.summary);
   if (!with_networks) {
-    fmt::print(to, "\nThis mixq was built without its network commands (eval, run, profile, sensitivity, ohq):\n"
-                   "they need libonnx and protobuf (Debian libonnx-dev), which the build did not find.\n");
+    fmt::print(to, "\nThis mixq was built without its network commands ({}):\n"
+                   "they need libonnx and protobuf (Debian libonnx-dev), which the build did not find.\n",
+               fmt::join(network_commands, ", "));
   }
   fmt::print(to, "\n`mixq <command> --help` describes a command.\n");
 }

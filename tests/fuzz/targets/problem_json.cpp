@@ -1,6 +1,7 @@
 // The allocation-problem JSON of `mixq allocate`: any text is either a
 // problem (then solved, briefly, and the plan checked against the budgets)
 // or an input_error naming the JSON path at fault.
+#include <cmath>
 #include <string>
 
 #include <mixq/alloc/alloc.hpp>

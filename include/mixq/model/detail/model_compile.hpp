@@ -235,10 +235,11 @@ void basic_model<Backend>::compile() {
         st.multipliers.resize(m.n);
         // The accumulators' reach: K products of codes, plus the bias.
         const double products = 255.0 * std::ldexp(1.0, p.w_bits - 1) * static_cast<double>(m.k);
+        const std::string where = where_of(i);
         for (std::size_t c = 0; c < m.n; ++c) {
           st.multipliers[c] = detail::multiplier_of(
               static_cast<double>(in.scale) * static_cast<double>(w.q.scale[c]) / static_cast<double>(out.scale),
-              products + std::fabs(static_cast<double>(st.bias[c])), where_of(i));
+              products + std::fabs(static_cast<double>(st.bias[c])), where);
         }
         st.requantize.multiplier = st.multipliers.data();
         st.requantize.per_channel = true;
