@@ -44,4 +44,7 @@ int sensitivity(std::span<const std::string_view> args);
 /// `mixq ohq MODEL.onnx --data DIR --budget latency=R [--budget size=R] [--out DIR]`
 int ohq(std::span<const std::string_view> args);
 
+/// `mixq requant MODEL.onnx --to PRESET -o OUT.onnx [--data DIR]`
+int requant(std::span<const std::string_view> args);
+
 }  // namespace mixq_tool

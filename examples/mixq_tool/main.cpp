@@ -32,11 +32,14 @@ constexpr std::array commands{
     mixq_tool::command{"ohq", "MODEL.onnx --data DIR --budget latency=R [--budget size=R] [--out DIR]",
                        "profile, sensitivity, exact allocation and the measured mixed network, in one run",
                        &mixq_tool::ohq},
+    mixq_tool::command{"requant", "MODEL.onnx --to PRESET -o OUT.onnx [--data DIR]",
+                       "convert a quantized model to another scheme (sym, sym-per-channel, sym-pow2, tflite)",
+                       &mixq_tool::requant},
 #endif
 };
 
 // The commands that read ONNX models: built only where mixq::onnx and mixq::io are.
-constexpr std::array<std::string_view, 5> network_commands{"eval", "run", "profile", "sensitivity", "ohq"};
+constexpr std::array<std::string_view, 6> network_commands{"eval", "run", "profile", "sensitivity", "ohq", "requant"};
 #if MIXQ_TOOL_WITH_NETWORKS
 constexpr bool with_networks = true;
 #else

@@ -54,6 +54,10 @@
 #include <mixq/profile/problem.hpp>
 #include <mixq/sensitivity/mqe.hpp>
 
+#include <mixq/requant/network.hpp>
+#include <mixq/requant/tensor.hpp>
+#include <mixq/requant/weights.hpp>
+
 #include <mixq/io/format.hpp>
 
 #include <mixq/alloc/alloc.hpp>

@@ -1,12 +1,15 @@
 // The ONNX importer (float and QDQ models): any bytes are a network or a
 // mixq::error. A network small enough to run quickly is then run once, in
 // float and (for a quantized model) at its own quantization, on a zero
-// input: what the importer accepts, the executors must run.
+// input: what the importer accepts, the executors must run. A quantized one
+// is also re-quantized to every preset (requant/network.hpp) and the result
+// run: a conversion either succeeds or says why.
 #include <cmath>
 #include <vector>
 
 #include <mixq/io/onnx.hpp>
 #include <mixq/model/model.hpp>
+#include <mixq/requant/network.hpp>
 
 #include "../fuzz_target.hpp"
 
@@ -36,6 +39,17 @@ MIXQ_FUZZ_TARGET(onnx_model) {
       const std::vector<float> qout = q.run(zeros, 1);
       for (const float v : qout) {
         if (!std::isfinite(v)) mixq_fuzz::fail("the integer executor wrote a non-finite logit {}", v);
+      }
+      for (const auto& [name, preset] : mixq::requant_presets) {
+        try {
+          const auto r = mixq::requantize(net, preset, {}, mixq::propagate_means(net));
+          mixq::model c(r.net, mixq::source_calibration(r.net), mixq::native_plan(r.net));
+          for (const float v : c.run(zeros, 1)) {
+            if (!std::isfinite(v)) mixq_fuzz::fail("the network re-quantized to {} wrote a non-finite logit {}", name, v);
+          }
+        } catch (const mixq::error&) {
+          // A target the source cannot be converted to is refused with a message.
+        }
       }
     }
   } catch (const mixq::error&) {

@@ -26,6 +26,7 @@
 #include <onnx/checker.h>
 
 #include <mixq/io/npy.hpp>
+#include <mixq/requant/network.hpp>
 #include <mixq/io/onnx.hpp>
 #include <mixq/io/onnx_export.hpp>
 #include <mixq/model/activation_params.hpp>
@@ -360,4 +361,37 @@ TEST_CASE("onnx graphs: a QDQ graph quantizing after a Flatten runs at its nativ
   const samples s = load_samples(g);
   mixq::model m(net, mixq::source_calibration(*net), mixq::native_plan(*net));
   check_round_trip(m, s, g.name + " exported");
+}
+
+// requant/network.hpp on every QDQ graph: each preset converts it, the result
+// stays close to the source on the graph's samples, and it exports and reads
+// back as itself.
+TEST_CASE("onnx graphs: every QDQ graph re-quantizes to each preset and reads back to the same model",
+          "[onnx][requant]") {
+  for (const graph_entry& g : read_index()) {
+    if (!g.qdq) continue;
+    const auto net = std::make_shared<const mixq::network>(mixq::import_onnx(g.path(".onnx")));
+    const samples s = load_samples(g);
+    mixq::model source(net, mixq::source_calibration(*net), mixq::native_plan(*net));
+    const std::vector<float> y0 = source.run(s.x, s.n);
+    for (const auto& [name, preset] : mixq::requant_presets) {
+      DYNAMIC_SECTION(g.name << " to " << name) {
+        const auto r = mixq::requantize(*net, preset, {}, mixq::propagate_means(*net));
+        const auto converted = std::make_shared<const mixq::network>(r.net);
+        mixq::model m(converted, mixq::source_calibration(*converted), mixq::native_plan(*converted));
+        const std::vector<float> y = m.run(s.x, s.n);
+        // The graphs' outputs are a few codes large: allow 3 output steps (of the
+        // coarser of the two scales) plus 10 % of the largest output.
+        double step = 0, largest = 0;
+        for (const auto* n : {net.get(), converted.get()}) {
+          if (const auto& p = n->value(n->output()).source) step = std::max(step, static_cast<double>(p->scale));
+        }
+        for (const float v : y0) largest = std::max(largest, std::fabs(static_cast<double>(v)));
+        for (std::size_t i = 0; i < y.size(); ++i) {
+          CHECK(std::fabs(static_cast<double>(y[i]) - y0[i]) <= 3 * step + 0.1 * largest);
+        }
+        check_round_trip(m, s, g.name + " to " + std::string(name) + " exported");
+      }
+    }
+  }
 }
