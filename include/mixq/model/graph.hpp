@@ -74,16 +74,29 @@ struct activation_params {
 };
 
 /// Weights as a quantized source model stored them: signed codes, one scale
-/// per output channel (or one), zero points 0; and the bias as int32 codes in
-/// units of input_scale * weight_scale[n], when the source had them.
+/// per output channel (or one), zero points (usually 0: the integer kernels
+/// take only symmetric weights; asymmetric ones are for mixq::requantize to
+/// convert); and the bias as int32 codes in units of input_scale *
+/// weight_scale[n], when the source had them. Value = scale * (code - zero point).
 struct source_weights {
   int bits = 8;                        ///< the codes' range: [-(2^(bits-1)), 2^(bits-1) - 1]
   std::vector<std::int8_t> codes;      ///< same layout as the layer's float weights
   std::vector<float> scale;            ///< one per output channel, or one
   std::vector<std::int32_t> bias;      ///< one per output channel, or empty
   std::vector<float> bias_scale;       ///< the unit of each bias code: one per output channel, or one
+  std::vector<std::int32_t> zero_point = {};  ///< one per output channel, or one, or empty (all 0)
   float scale_of(std::size_t n) const noexcept { return scale.size() == 1 ? scale[0] : scale[n]; }
   float bias_unit_of(std::size_t n) const noexcept { return bias_scale.size() == 1 ? bias_scale[0] : bias_scale[n]; }
+  std::int32_t zero_point_of(std::size_t n) const noexcept {
+    return zero_point.empty() ? 0 : zero_point.size() == 1 ? zero_point[0] : zero_point[n];
+  }
+  /// Whether every zero point is 0.
+  bool symmetric() const noexcept {
+    for (const auto z : zero_point) {
+      if (z != 0) return false;
+    }
+    return true;
+  }
 };
 
 /// Geometry of a convolution or pooling window (ONNX attribute names in comments).

@@ -144,7 +144,8 @@ inline std::string scheme_text(const source_weights& w) {
     int e = 0;
     pow2 = pow2 && std::frexp(s, &e) == 0.5f;
   }
-  return fmt::format("int{} sym {}{}", w.bits, w.scale.size() > 1 ? "per-channel" : "per-tensor", pow2 ? " pow2" : "");
+  return fmt::format("int{} {} {}{}", w.bits, w.symmetric() ? "sym" : "asym",
+                     w.scale.size() > 1 ? "per-channel" : "per-tensor", pow2 ? " pow2" : "");
 }
 
 namespace detail {
@@ -254,7 +255,7 @@ inline value_means propagate_means(const network& net) {
               double acc = s && !s->bias.empty() ? static_cast<double>(s->bias[n]) * s->bias_unit_of(n)
                                                   : static_cast<double>(op.bias[n]);
               for (std::size_t j = 0; j < wm.k; ++j) {
-                const double w = s ? static_cast<double>(s->scale_of(n)) * s->codes[n * wm.k + j]
+                const double w = s ? static_cast<double>(s->scale_of(n)) * (s->codes[n * wm.k + j] - s->zero_point_of(n))
                                    : static_cast<double>(op.weights[n * wm.k + j]);
                 const std::size_t c = [&] {
                   if constexpr (std::is_same_v<T, conv_op>) {
@@ -413,7 +414,7 @@ inline requantized_network requantize(const network& src, requant_preset preset,
     } else {
       for (std::size_t n = 0; n < wm.n; ++n) {
         for (std::size_t j = 0; j < wm.k; ++j) {
-          w[n * wm.k + j] = static_cast<double>(s.scale_of(n)) * s.codes[n * wm.k + j];
+          w[n * wm.k + j] = static_cast<double>(s.scale_of(n)) * (s.codes[n * wm.k + j] - s.zero_point_of(n));
         }
         bias[n] = s.bias.empty() ? static_cast<double>((*wm.bias)[n])
                                  : static_cast<double>(s.bias[n]) * static_cast<double>(s.bias_unit_of(n));

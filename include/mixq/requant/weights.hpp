@@ -101,7 +101,7 @@ inline double fit_weight_scale(std::span<const double> w, const weight_format& f
 
 /// Re-quantizes an N x K matrix `w` of real weight values into format `f`.
 /// `source` (optional) holds the codes behind the values: where the target
-/// can keep them at their scale, it does, exactly. With `correction`, scales
+/// can keep them at their scale (less their zero point), it does, exactly. With `correction`, scales
 /// are fitted by least squares and, given `input_mean` (E[x_k], K entries),
 /// `bias_shift[n] = -sum_k dW[n][k] * E[x_k]`. `where` names the layer in errors.
 inline converted_weights convert_weights(std::span<const double> w, std::size_t n, std::size_t k,
@@ -127,16 +127,19 @@ inline converted_weights convert_weights(std::span<const double> w, std::size_t 
       if (source->scale_of(r) != s) return false;
     }
     for (std::size_t i = g * per; i < (g + 1) * per; ++i) {
-      if (source->codes[i] < lo || source->codes[i] > hi) return false;
+      const std::int32_t c = source->codes[i] - source->zero_point_of(i / k);
+      if (c < lo || c > hi) return false;
     }
     return true;
   };
   out.scale.resize(groups);
   for (std::size_t g = 0; g < groups; ++g) {
     if (keeps(g)) {
+      // The zero point goes away exactly: the codes move by it at the same scale.
       out.scale[g] = source->scale_of(g * (f.per_channel ? 1 : 0));
-      std::copy_n(source->codes.begin() + static_cast<std::ptrdiff_t>(g * per), per,
-                  out.codes.begin() + static_cast<std::ptrdiff_t>(g * per));
+      for (std::size_t i = g * per; i < (g + 1) * per; ++i) {
+        out.codes[i] = static_cast<std::int8_t>(source->codes[i] - source->zero_point_of(i / k));
+      }
       continue;
     }
     const std::span<const double> group = w.subspan(g * per, per);

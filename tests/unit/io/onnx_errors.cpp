@@ -14,6 +14,8 @@
 #include <vector>
 
 #include <mixq/io/onnx.hpp>
+#include <mixq/model/model.hpp>
+#include <mixq/requant/network.hpp>
 
 #include "unit/io/onnx_support.hpp"
 
@@ -387,12 +389,6 @@ TEST_CASE("onnx errors: quantization parameters", "[onnx]") {
     CHECK_THAT(import_error(b), Contains("bad.onnx: node 'quantize' (QuantizeLinear): 2 scales: per-channel "
                                          "quantization of activations; expected one scale per tensor"));
   }
-  SECTION("asymmetric weights: a zero point of 3") {
-    model_builder b = qdq_model();
-    b.initializer("Wz").set_int32_data(1, 3);
-    CHECK_THAT(import_error(b), Contains("bad.onnx: node 'conv' (Conv): weights with zero point 3; mixq's kernels "
-                                         "take symmetric weights"));
-  }
   SECTION("a DequantizeLinear whose parameters differ from its QuantizeLinear's") {
     model_builder b = qdq_model();
     b.floats("s2", {}, 0.04f);
@@ -534,4 +530,40 @@ TEST_CASE("onnx errors: graphs of another form than one input, one output, opset
     b.graph().mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(::onnx::TensorProto::UINT8);
     CHECK_THAT(import_error(b), Contains("bad.onnx: input 'x' is not a float tensor"));
   }
+}
+
+// Asymmetric weights (TF1-style QDQ): imported as stored, refused by the
+// integer kernels with a pointer to requant, converted by it exactly where the
+// codes less their zero point fit the target.
+TEST_CASE("onnx import: asymmetric weights are kept; the kernels refuse them and requant converts them",
+          "[onnx][requant]") {
+  model_builder b = qdq_model();
+  b.initializer("Wz").set_int32_data(1, 3);
+  const std::string bytes = b.bytes();
+  const auto net = std::make_shared<const mixq::network>(mixq::import_onnx_bytes(bytes.data(), bytes.size(), file));
+  const auto& src = *std::get<mixq::conv_op>(net->layers()[net->weighted_layers()[0]].op).source;
+  CHECK(src.zero_point == std::vector<std::int32_t>{0, 3, 0});
+  CHECK_FALSE(src.symmetric());
+  CHECK_THAT(error_message([&] { mixq::model(net, mixq::source_calibration(*net), mixq::native_plan(*net)); }),
+             Contains("layer 'conv' has asymmetric weights (zero point 3); the integer kernels take symmetric weights") &&
+                 Contains("mixq requant"));
+
+  const auto r = mixq::requantize(*net, mixq::requant_preset::sym_per_channel, {.weight_correction = false});
+  REQUIRE(r.report.layers.size() == 1);
+  CHECK(r.report.layers[0].weights_from == "int8 asym per-channel");
+  CHECK(r.report.layers[0].weights_to == "int8 sym per-channel");
+  CHECK(r.report.layers[0].weights_exact);
+  const auto& out = *std::get<mixq::conv_op>(r.net.layers()[r.net.weighted_layers()[0]].op).source;
+  CHECK(out.symmetric());
+  for (std::size_t i = 0; i < src.codes.size(); ++i) {
+    const std::size_t n = i / (src.codes.size() / 3);
+    CHECK(out.codes[i] == src.codes[i] - src.zero_point_of(n));
+  }
+  // The same values: the float executor gives the same outputs, and the converted model runs in integers.
+  const std::vector<float> x(2 * 4 * 4, 0.25f);
+  mixq::model f0(net, {}, mixq::precision_plan{.all = mixq::fp32});
+  mixq::model f1(r.net, {}, mixq::precision_plan{.all = mixq::fp32});
+  CHECK(f0.run(x, 1) == f1.run(x, 1));
+  mixq::model q(r.net, mixq::source_calibration(r.net), mixq::native_plan(r.net));
+  CHECK(q.run(x, 1).size() == 3 * 2 * 2);
 }

@@ -71,14 +71,14 @@ inline window importer::read_window(const onnx::NodeProto& n, const tensor_shape
 inline std::int64_t importer::weight_codes_of(const onnx::NodeProto& n, const quant_origin& q,
                                               source_weights& s) const {
   const bool unsigned_codes = q.dtype == onnx::TensorProto::UINT8;
-  for (const auto z : q.zero_point) {
-    if (z != (unsigned_codes ? 128 : 0)) {
-      fail(n, fmt::format("weights with zero point {}; mixq's kernels take symmetric weights (zero point 0 for int8, "
-                          "128 for uint8)",
-                          z));
-    }
-  }
   const std::int64_t shift = unsigned_codes ? 128 : 0;
+  // Asymmetric weights are kept as stored (codes and zero points moved by the
+  // same shift): the integer kernels refuse them, mixq::requantize converts them.
+  bool asymmetric = false;
+  for (const auto z : q.zero_point) asymmetric = asymmetric || z != shift;
+  if (asymmetric) {
+    for (const auto z : q.zero_point) s.zero_point.push_back(static_cast<std::int32_t>(z - shift));
+  }
   s.bits = detail_import::weight_bits(q.qmin - shift, q.qmax - shift);
   if (s.bits == 0) fail(n, fmt::format("weight codes in [{}, {}]; expected int8 codes", q.qmin - shift, q.qmax - shift));
   return shift;

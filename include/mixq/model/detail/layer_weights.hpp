@@ -91,6 +91,14 @@ inline quantized_weights quantize_weights(const layer& l, int bits, weight_round
   q.k = m.k;
   if (*m.source && (*m.source)->bits == bits) {
     const source_weights& s = **m.source;
+    if (!s.symmetric()) {
+      const auto z = *std::find_if(s.zero_point.begin(), s.zero_point.end(), [](std::int32_t v) { return v != 0; });
+      MIXQ_THROW(error,
+                 "mixq::model: layer '{}' has asymmetric weights (zero point {}); the integer kernels take symmetric "
+                 "weights: convert the model first (mixq::requantize, `mixq requant MODEL --to sym-per-channel`), "
+                 "or run the layer at another width or in float",
+                 l.name, z);
+    }
     q.from_source = true;
     q.codes = s.codes;
     q.scale.resize(m.n);
