@@ -236,6 +236,15 @@ mixq::activation_calibration calibration_for(const std::shared_ptr<const mixq::n
 
 // ---- running
 
+mixq::value_means requant_means(mixq::model& source, const mixq::io::dataset& data) {
+  return mixq::requant_means(source, data.images, data.size());
+}
+
+void output_sqnr(mixq::model& source, mixq::model& converted, const mixq::io::dataset& data,
+                 mixq::network_requant_report& report) {
+  mixq::measure_output_sqnr(source, converted, data.images, data.size(), report);
+}
+
 std::vector<std::size_t> predict(mixq::model& m, const mixq::io::dataset& data, const progress& p,
                                  std::string_view what) {
   const std::size_t n = data.size(), in = m.input_elements(), out = m.output_elements();

@@ -17,6 +17,7 @@
 #include <mixq/io/onnx.hpp>
 #include <mixq/model/calibrate.hpp>
 #include <mixq/model/model.hpp>
+#include <mixq/requant/network.hpp>
 
 #include "commands.hpp"
 #include "json_input.hpp"
@@ -95,6 +96,14 @@ bool needs_calibration(const mixq::network& net, const mixq::precision_plan& pla
 /// Class predictions of the network under a plan for every image.
 std::vector<std::size_t> predict(mixq::model& m, const mixq::io::dataset& data, const progress& p,
                                  std::string_view what);
+
+/// requant's measurements, kept here with the other runs of a network (each
+/// file that runs one compiles the whole executor): the means of each
+/// weighted layer's input, and each weighted layer's output SQNR of
+/// `converted` against `source`, on the images of `data`.
+mixq::value_means requant_means(mixq::model& source, const mixq::io::dataset& data);
+void output_sqnr(mixq::model& source, mixq::model& converted, const mixq::io::dataset& data,
+                 mixq::network_requant_report& report);
 
 /// Median and spread of one image's latency (single pass of one sample), in microseconds.
 struct latency_stats {

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <mixq/io/onnx_export.hpp>
-#include <mixq/requant/network.hpp>
 
 #include "commands.hpp"
 #include "network_session.hpp"
@@ -121,7 +120,7 @@ int requant(std::span<const std::string_view> args) {
   mixq::value_means means;
   if (means_from == "data") {
     p.status("means of each layer's input");
-    means = mixq::requant_means(source, train->images, train->size());
+    means = requant_means(source, *train);
   } else if (means_from == "network") {
     means = mixq::propagate_means(*net);
   }
@@ -149,7 +148,7 @@ int requant(std::span<const std::string_view> args) {
   if (float_net) out["from_float"] = *a.value("--from-float");
   if (train) {
     p.status("output error of each layer");
-    mixq::measure_output_sqnr(source, after, train->images, train->size(), r.report);
+    output_sqnr(source, after, *train, r.report);
   }
   json layers = json::array();
   for (const auto& l : r.report.layers) {

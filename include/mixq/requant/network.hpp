@@ -205,6 +205,13 @@ inline bool represents_exactly(const activation_params& from, const activation_p
          from.qmax() - from.zero_point + to.zero_point <= to.qmax();
 }
 
+inline void check_samples(std::span<const float> samples, std::size_t count, std::size_t per, std::string_view where) {
+  if (count == 0 || samples.size() / per < count) {
+    MIXQ_THROW(error, "{}: {} samples of {} floats asked for, {} floats given; expected at least one sample, all given",
+               where, count, per, samples.size());
+  }
+}
+
 inline std::size_t find_root(std::vector<std::size_t>& parent, std::size_t v) {
   while (parent[v] != v) v = parent[v] = parent[parent[v]];
   return v;
@@ -296,6 +303,7 @@ inline value_means propagate_means(const network& net) {
 template <class Backend>
 value_means requant_means(basic_model<Backend>& m, std::span<const float> samples, std::size_t count) {
   const network& net = m.graph();
+  detail::check_samples(samples, count, m.input_elements(), "mixq::requant_means");
   value_means sums(net.values().size());
   std::vector<value_id> wanted;
   for (const std::size_t i : net.weighted_layers()) wanted.push_back(net.layers()[i].inputs[0]);
@@ -524,6 +532,7 @@ template <class Backend>
 void measure_output_sqnr(basic_model<Backend>& source, basic_model<Backend>& converted, std::span<const float> samples,
                          std::size_t count, network_requant_report& report) {
   const network& net = source.graph();
+  detail::check_samples(samples, count, source.input_elements(), "mixq::measure_output_sqnr");
   const auto& wl = net.weighted_layers();
   std::vector<double> signal(wl.size(), 0.0), noise(wl.size(), 0.0);
   const std::size_t per = source.input_elements(), batch = 64;

@@ -45,7 +45,8 @@ enum class exponent_rule {
 enum class narrowing_rule {
   refit,   ///< a new scale from the range of the values, then the quantize rule
   nested,  ///< the nested view: scale x 2^(from bits - to bits), codes by a rounding shift
-           ///< ((q - zp + 2^(d-1)) >> d, ties up), saturating at the target's range
+           ///< ((q - zp + 2^(d-1)) >> d, ties up), saturating at the target's range; for a
+           ///< symmetric target whose channel one source scale covers (else: refit)
 };
 
 struct requant_options {
