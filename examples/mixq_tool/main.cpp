@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <mixq/config.hpp>
+
 #include "commands.hpp"
 
 namespace {
@@ -74,6 +76,10 @@ int main(int argc, char** argv) {
     try {
       return c.run(std::span(args).subspan(1));
     } catch (const mixq_tool::input_error& e) {
+      fmt::print(stderr, "mixq {}: {}\n", c.name, e.what());
+      return 2;
+    } catch (const mixq::error& e) {
+      // The library's refusals name the input at fault (e.g. a model the kernels cannot run as given).
       fmt::print(stderr, "mixq {}: {}\n", c.name, e.what());
       return 2;
     } catch (const std::exception& e) {

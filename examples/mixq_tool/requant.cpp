@@ -109,7 +109,16 @@ int requant(std::span<const std::string_view> args) {
   } catch (const mixq::error& e) {
     throw input_error(fmt::format("{}: {}", model_path, e.what()));
   }
-  mixq::model source(net, mixq::source_calibration(*net), mixq::native_plan(*net), {.max_batch = 64});
+  // The source runs in integers at its own quantization -- unless its weights
+  // are asymmetric, which the kernels do not take: then in float (the same
+  // weight values), and the report says so.
+  bool symmetric = true;
+  for (const std::size_t i : net->weighted_layers()) {
+    const auto& src = *mixq::detail::weight_matrix_of(net->layers()[i]).source;
+    symmetric = symmetric && src->symmetric();
+  }
+  const mixq::precision_plan source_plan = symmetric ? mixq::native_plan(*net) : mixq::precision_plan{.all = mixq::fp32};
+  mixq::model source(net, mixq::source_calibration(*net), source_plan, {.max_batch = 64});
   std::string means_from = a.value("--means").value_or(!opt.weight_correction ? "none" : data_dir ? "data" : "network");
   if (means_from != "data" && means_from != "network" && means_from != "none") {
     throw input_error(fmt::format("--means {}: expected data, network or none", means_from));
@@ -167,6 +176,7 @@ int requant(std::span<const std::string_view> args) {
     values.push_back({{"name", v.name}, {"from", params_json(v.from)}, {"to", params_json(v.to)}, {"exact", v.exact}});
   }
   out["values"] = values;
+  out["source_runs"] = symmetric ? "native" : "fp32 (asymmetric weights: the integer kernels cannot run the source)";
   if (data_dir) {
     const mixq::io::dataset test = load_data(*data_dir, mixq::io::split::test, a.count("--limit").value_or(0), *net);
     if (test.labels.size() != test.size()) throw input_error(fmt::format("{}: the test images have no labels", *data_dir));
