@@ -221,10 +221,6 @@ public:
       is_float[v] = false;
       return q;
     };
-    auto output_range = [&](mixq::value_id v, const mixq::fused_clamp& c) {
-      (void)v;
-      return std::pair<float, float>{c.lo, c.hi};
-    };
 
     for (std::size_t i = 0; i < net.layers().size(); ++i) {
       const mixq::layer& l = net.layers()[i];
@@ -271,7 +267,7 @@ public:
               } else {
                 y = define_f(dims_of(s_out), nullptr, XNN_INVALID_VALUE_ID, 0);
               }
-              const auto [lo, hi] = output_range(out, op.clamp);
+              const float lo = op.clamp.lo, hi = op.clamp.hi;
               std::uint32_t w = 0, b = 0;
               const std::size_t nb[1] = {wm.n};
               if constexpr (std::is_same_v<T, mixq::conv_op>) {

@@ -217,15 +217,10 @@ inline std::size_t find_root(std::vector<std::size_t>& parent, std::size_t v) {
   return v;
 }
 
-// E[x_k] for each of a layer's K weight columns from its input's channel means.
-inline std::vector<double> column_means(const layer& l, const tensor_shape& in, std::size_t k,
-                                        const std::vector<double>& channel_mean) {
-  std::vector<double> out;
-  if (channel_mean.size() != in.channels) return out;
-  out.resize(k);
-  const auto* conv = std::get_if<conv_op>(&l.op);
-  if (conv && conv->depthwise) return out;  // filled per channel by the caller
-  for (std::size_t j = 0; j < k; ++j) out[j] = channel_mean[j % in.channels];
+// E[x_k] for each of K weight columns (OHWI or dense: column k reads channel k % C).
+inline std::vector<double> column_means(std::size_t k, const std::vector<double>& channel_mean) {
+  std::vector<double> out(k);
+  for (std::size_t j = 0; j < k; ++j) out[j] = channel_mean[j % channel_mean.size()];
   return out;
 }
 
@@ -430,13 +425,11 @@ inline requantized_network requantize(const network& src, requant_preset preset,
     }
     const value_id in_v = l.inputs[0];
     const tensor_shape& in_shape = src.value(in_v).shape;
-    std::vector<double> col;
-    if (opt.weight_correction && in_v < means.size() && means[in_v].size() == in_shape.channels) {
-      col = detail::column_means(l, in_shape, wm.k, means[in_v]);
-    }
+    const bool have_means =
+        opt.weight_correction && in_v < means.size() && means[in_v].size() == in_shape.channels;
     const auto* conv = std::get_if<conv_op>(&l.op);
     converted_weights cw;
-    if (conv && conv->depthwise && !col.empty()) {
+    if (conv && conv->depthwise && have_means) {
       // Each channel reads one input channel: correct row by row.
       cw = convert_weights(w, wm.n, wm.k, t.weights, fl ? nullptr : &s, opt.weight_correction, {}, where);
       for (std::size_t n = 0; n < wm.n; ++n) {
@@ -446,6 +439,7 @@ inline requantized_network requantize(const network& src, requant_preset preset,
         cw.bias_shift[n] = -d * means[in_v][n];
       }
     } else {
+      const std::vector<double> col = have_means ? detail::column_means(wm.k, means[in_v]) : std::vector<double>{};
       cw = convert_weights(w, wm.n, wm.k, t.weights, fl ? nullptr : &s, opt.weight_correction, col, where);
     }
 
