@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -37,6 +38,7 @@ namespace {
 
 struct shape {
   std::size_t m, n, k;
+  bool operator==(const shape&) const = default;
 };
 
 std::string shape_name(const shape& s) { return fmt::format("{}x{}x{}", s.m, s.n, s.k); }
@@ -57,15 +59,21 @@ void set_counters(benchmark::State& state, const shape& s) {
       benchmark::Counter::kIsRate);
 }
 
-// mixq: u8 activations x w-bit signed weights -> int32.
-void bench_mixq(benchmark::State& state, shape s, int wbits) {
-  const auto a = random_bytes<std::uint8_t>(s.m * s.k, 0, 255, 1);
+// mixq: a-bit activations x w-bit signed weights -> int32. Activations of
+// 8, 4 or 2 bits are unsigned codes (any byte is a valid packed row of
+// them); 1-bit ones are binary (-1/+1), as the 1-bit weights they meet.
+void bench_mixq(benchmark::State& state, shape s, int wbits, int abits) {
+  const std::size_t stride = mixq::packed_row_bytes(s.k, abits);
+  const auto a = random_bytes<std::uint8_t>(s.m * stride, 0, 255, 1);
   const mixq::code_range codes = mixq::code_range_of(wbits, true);
   const int lo = codes.lo, hi = codes.hi;
-  const auto w = random_bytes<std::int8_t>(s.n * s.k, lo, hi, 2);
+  auto w = random_bytes<std::int8_t>(s.n * s.k, lo, hi, 2);
+  if (wbits == 1) {
+    for (auto& x : w) x = x > 0 ? 1 : -1;
+  }
   const auto packed = mixq::pack_weights(mixq::weight_layout_for<mixq::default_arch>(wbits), w.data(), s.n, s.k, s.k);
   std::vector<std::int32_t> c(s.m * s.n);
-  const mixq::activation_matrix am{a.data(), s.m, s.k, s.k, 8, false, 0};
+  const mixq::activation_matrix am{a.data(), s.m, s.k, stride, abits, abits == 1, 0};
   const mixq::int32_output out{c.data(), s.n};
   for (auto _ : state) {
     mixq::gemm_kernel(mixq::default_arch{}, am, packed, nullptr, out);
@@ -164,12 +172,29 @@ void bench_gemmlowp(benchmark::State& state, shape s) {
 }
 #endif
 
+// The GEMMs of ResNet-18's and MobileNetV2's layers at 224 x 224, batch 1
+// (M output pixels, N output channels, K = kernel_h * kernel_w * C_in).
+const std::vector<shape>& network_shapes() {
+  static const std::vector<shape> shapes = {
+      {12544, 64, 147},  // ResNet-18 conv1 7x7/2
+      {3136, 64, 576},   // ResNet-18 layer1 3x3
+      {784, 128, 1152},  // ResNet-18 layer2 3x3
+      {196, 256, 2304},  // ResNet-18 layer3 3x3
+      {49, 512, 4608},   // ResNet-18 layer4 3x3
+      {3136, 144, 24},   // MobileNetV2 block 2 expand 1x1
+      {784, 32, 144},    // MobileNetV2 block 3 project 1x1
+      {196, 384, 64},    // MobileNetV2 block 7 expand 1x1
+      {49, 1280, 320},   // MobileNetV2 last 1x1
+  };
+  return shapes;
+}
+
 void register_all() {
   const std::vector<shape> w8_shapes = {{1024, 1024, 1024}, {3136, 64, 576}, {49, 512, 4608}, {1, 4096, 4096}};
-  const std::vector<shape> low_bit_shapes = {{1, 4096, 4096}, {3136, 64, 576}, {49, 512, 4608}};
   for (const auto& s : w8_shapes) {
     const std::string name = shape_name(s);
-    benchmark::RegisterBenchmark(("gemm/mixq/w8a8/" + name).c_str(), bench_mixq, s, 8)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("gemm/mixq/w8a8/" + name).c_str(), bench_mixq, s, 8, 8)
+        ->Unit(benchmark::kMicrosecond);
 #if MIXQ_HAVE_ONEDNN
     benchmark::RegisterBenchmark(("gemm/onednn/w8a8/" + name).c_str(), bench_onednn, s)->Unit(benchmark::kMicrosecond);
 #endif
@@ -181,9 +206,21 @@ void register_all() {
         ->Unit(benchmark::kMicrosecond);
 #endif
   }
-  for (int bits : {4, 2}) {
-    for (const auto& s : low_bit_shapes) {
-      benchmark::RegisterBenchmark(fmt::format("gemm/mixq/w{}a8/{}", bits, shape_name(s)).c_str(), bench_mixq, s, bits)
+  // Every weight x activation combination the kernels take, on the GEMV and
+  // the networks' layers (w8a8 once per shape).
+  struct combo {
+    int w, a;
+  };
+  const combo combos[] = {{8, 8}, {4, 8}, {2, 8}, {4, 4}, {2, 2}, {1, 1}};
+  std::vector<shape> shapes = {{1, 4096, 4096}};
+  for (const auto& s : network_shapes()) shapes.push_back(s);
+  for (const auto& s : shapes) {
+    for (const combo c : combos) {
+      const bool registered =
+          c.w == 8 && c.a == 8 && std::find(w8_shapes.begin(), w8_shapes.end(), s) != w8_shapes.end();
+      if (registered) continue;
+      benchmark::RegisterBenchmark(fmt::format("gemm/mixq/w{}a{}/{}", c.w, c.a, shape_name(s)).c_str(), bench_mixq, s,
+                                   c.w, c.a)
           ->Unit(benchmark::kMicrosecond);
     }
   }

@@ -162,24 +162,37 @@ struct gemm_path<kernel_path::scalar> : bytewise_gemm_path<4> {
   }
 };
 
-// Binary weights and activations: r = K - 2 * popcount(a xor w).
+// Binary weights and activations: r = K - 2 * popcount(a xor w). Counts
+// are at most K <= gemm_max_k_binary, so neither they nor r overflow.
 template <kernel_path P>
 struct binary_path {
-  // Row `a` (k_words words, bits past K zero) against one panel.
-  static void row(const std::uint64_t* a, std::size_t k_words, const std::uint8_t* panel, std::size_t width,
-                  std::size_t k, std::int32_t* out) noexcept {
-    const std::size_t stride = width;
-    for (std::size_t c = 0; c < width; ++c) {
-      std::uint64_t ones = 0;
-      for (std::size_t kw = 0; kw < k_words; ++kw) {
-        std::uint64_t w;
-        std::memcpy(&w, panel + (kw * stride + c) * 8, 8);
-        ones += static_cast<std::uint64_t>(std::popcount(a[kw] ^ w));
+  // `rows` (<= binary_block_rows) rows of k_words 64-bit words each,
+  // a_stride bytes apart (bits past K zero), against one panel of `width`
+  // channels: out[r * out_stride + c] = offset[c] + K - 2 * popcount, for
+  // every c < width (the panel's padding channels included).
+  static void rows(const std::uint8_t* a, std::size_t a_stride, std::size_t rows, std::size_t k_words,
+                   const std::uint8_t* panel, std::size_t width, std::size_t k, const std::int32_t* offset,
+                   std::int32_t* out, std::size_t out_stride) noexcept {
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < width; ++c) {
+        std::uint64_t ones = 0;
+        for (std::size_t kw = 0; kw < k_words; ++kw) {
+          std::uint64_t x, w;
+          std::memcpy(&x, a + r * a_stride + kw * 8, 8);
+          std::memcpy(&w, panel + (kw * width + c) * 8, 8);
+          ones += static_cast<std::uint64_t>(std::popcount(x ^ w));
+        }
+        const auto sum = static_cast<std::int32_t>(static_cast<std::int64_t>(k) - 2 * static_cast<std::int64_t>(ones));
+        out[r * out_stride + c] = wrap_add(sum, offset[c]);
       }
-      out[c] = static_cast<std::int32_t>(static_cast<std::int64_t>(k) - 2 * static_cast<std::int64_t>(ones));
     }
   }
 };
+
+/// Rows of A the binary kernels take per call of binary_path::rows.
+inline constexpr std::size_t binary_block_rows = 6;
+/// Bytes of weight panels the binary GEMM keeps in L1 at once.
+inline constexpr std::size_t binary_group_bytes = 24 * 1024;
 
 }  // namespace detail
 }  // namespace mixq
@@ -319,19 +332,50 @@ void gemm_binary(const activation_matrix& a, const packed_weight_matrix& w, cons
   const std::size_t k = w.k();
   const std::size_t k_words = w.k_blocks();
   const std::size_t panel = static_cast<std::size_t>(w.layout().panel);
-  auto* row_words = scratch<std::uint64_t, 0>(k_words);
-  auto* tile = scratch<std::int32_t, 1>(panel);
-  const std::size_t row_bytes = packed_row_bytes(k, 1);
-  for (std::size_t m = rows.begin; m < rows.end; ++m) {
-    // A copy of the row with the bits past K cleared, in whole words.
-    std::memset(row_words, 0, k_words * 8);
-    std::memcpy(row_words, a.data + m * a.stride, row_bytes);
-    if (k % 64) row_words[k_words - 1] &= (std::uint64_t{1} << (k % 64)) - 1u;
-    for (std::size_t p = 0; p < w.panels(); ++p) {
-      const std::size_t n0 = p * panel;
-      const std::size_t width = std::min(panel, w.n() - n0);
-      binary_path<P>::row(row_words, k_words, w.panel(p), panel, k, tile);
-      store_tile<P>(tile, panel, 1, n0, width, offsets + n0, m, out);
+  const std::size_t m_count = rows.end - rows.begin;
+  // Rows of whole words are read in place; otherwise a copy of the rows
+  // with the bits past K cleared (as large as the operand, made once).
+  const std::uint8_t* words = a.data + rows.begin * a.stride;
+  std::size_t words_stride = a.stride;
+  if (k % 64 != 0) {
+    auto* copy = scratch<std::uint64_t, 0>(m_count * k_words);
+    const std::size_t row_bytes = packed_row_bytes(k, 1);
+    for (std::size_t r = 0; r < m_count; ++r) {
+      std::uint64_t* row = copy + r * k_words;
+      std::memset(row, 0, k_words * 8);
+      std::memcpy(row, a.data + (rows.begin + r) * a.stride, row_bytes);
+      row[k_words - 1] &= (std::uint64_t{1} << (k % 64)) - 1u;
+    }
+    words = reinterpret_cast<const std::uint8_t*>(copy);
+    words_stride = k_words * 8;
+  }
+  // int32 results of whole panels go straight to the output with their
+  // offsets; the rest through a tile and store_tile.
+  auto* tile = scratch<std::int32_t, 1>(binary_block_rows * panel);
+  auto* zeros = scratch<std::int32_t, 3>(panel);
+  std::fill(zeros, zeros + panel, 0);
+  // Groups of panels whose words fit in L1 together; within a group, each
+  // block of rows meets every panel while it is in L1 too.
+  const std::size_t panel_bytes = k_words * panel * 8;
+  const std::size_t group = std::max<std::size_t>(1, binary_group_bytes / panel_bytes);
+  for (std::size_t p0 = 0; p0 < w.panels(); p0 += group) {
+    const std::size_t p_end = std::min(w.panels(), p0 + group);
+    for (std::size_t m0 = 0; m0 < m_count; m0 += binary_block_rows) {
+      const std::size_t count = std::min(binary_block_rows, m_count - m0);
+      const std::uint8_t* block = words + m0 * words_stride;
+      for (std::size_t p = p0; p < p_end; ++p) {
+        const std::size_t n0 = p * panel;
+        const std::size_t width = std::min(panel, w.n() - n0);
+        if constexpr (std::is_same_v<Output, int32_output>) {
+          if (width == panel) {
+            binary_path<P>::rows(block, words_stride, count, k_words, w.panel(p), panel, k, offsets + n0,
+                                 out.data + (rows.begin + m0) * out.stride + n0, out.stride);
+            continue;
+          }
+        }
+        binary_path<P>::rows(block, words_stride, count, k_words, w.panel(p), panel, k, zeros, tile, panel);
+        store_tile<P>(tile, panel, count, n0, width, offsets + n0, rows.begin + m0, out);
+      }
     }
   }
 }

@@ -352,6 +352,26 @@ TEST_CASE("GEMM matches the reference on random shapes", "[kernels][gemm]") {
   }
 }
 
+TEST_CASE("binary GEMM matches the reference across row blocks, panel groups and whole-word rows", "[kernels][gemm]") {
+  // The popcount kernels take rows in blocks of six, panels in groups that
+  // fit L1, read rows of whole 64-bit words in place and write whole panels
+  // of int32 results straight to the output: shapes that cross each of
+  // those edges, and strides that are not multiples of eight bytes.
+  random_source r(41);
+  const gemm_case binary{1, 1, true};
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (std::size_t k : {64u, 640u, 1000u, 4608u}) {
+        for (std::size_t m : {1u, 6u, 13u}) {
+          for (std::size_t n : {32u, 96u, 100u}) check_gemm(table, r, binary, m, n, k);
+        }
+      }
+      check_gemm(table, r, binary, 20, 512, 640);  // panels in two groups
+      check_gemm(table, r, binary, 8, 160, 4608);  // a group per panel
+    }
+  }
+}
+
 TEST_CASE("GEMM is exact with extreme codes at the largest K", "[kernels][gemm]") {
   for (const auto& table : runnable_tables()) {
     DYNAMIC_SECTION("arch " << table.name) {

@@ -290,28 +290,64 @@ struct gemm_path<kernel_path::avx512vnni> {
 };
 
 #if defined(__AVX512VPOPCNTDQ__)
-// Binary rows with vpopcntq: eight channels' words per zmm.
+// Binary rows with vpopcntq: a block of R rows x 32 channels held in 4R
+// accumulators of eight 64-bit counts. Each step loads the panel's four
+// vectors of one K-word once and meets them with the R rows' words, so a
+// step is 4R x (xor, popcount, add) for 2048 R binary products; measured
+// on Zen 5 the loop issues about three of those vector operations a cycle,
+// whichever they are (vpopcntq is not the only limit).
 template <>
 struct binary_path<kernel_path::avx512vnni> {
-  static void row(const std::uint64_t* a, std::size_t k_words, const std::uint8_t* panel, std::size_t width,
-                  std::size_t k, std::int32_t* out) noexcept {
+  template <std::size_t R>
+  static void block(const std::uint8_t* a, std::size_t a_stride, std::size_t k_words, const std::uint8_t* panel,
+                    std::size_t width, std::size_t k, const std::int32_t* offset, std::int32_t* out,
+                    std::size_t out_stride) noexcept {
     for (std::size_t c = 0; c < width; c += 32) {
-      __m512i ones[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
-                         _mm512_setzero_si512()};
+      __m512i acc[R][4];
+      for (std::size_t r = 0; r < R; ++r) {
+        for (std::size_t q = 0; q < 4; ++q) acc[r][q] = _mm512_setzero_si512();
+      }
       for (std::size_t kw = 0; kw < k_words; ++kw) {
-        const __m512i av = _mm512_set1_epi64(static_cast<long long>(a[kw]));
         const std::uint8_t* w = panel + (kw * width + c) * 8;
-        for (std::size_t q = 0; q < 4; ++q) {
-          const __m512i x = _mm512_xor_si512(av, _mm512_loadu_si512(w + 64 * q));
-          ones[q] = _mm512_add_epi64(ones[q], _mm512_popcnt_epi64(x));
+        const __m512i w0 = _mm512_loadu_si512(w);
+        const __m512i w1 = _mm512_loadu_si512(w + 64);
+        const __m512i w2 = _mm512_loadu_si512(w + 128);
+        const __m512i w3 = _mm512_loadu_si512(w + 192);
+        for (std::size_t r = 0; r < R; ++r) {
+          std::uint64_t word;
+          std::memcpy(&word, a + r * a_stride + kw * 8, 8);
+          const __m512i av = _mm512_set1_epi64(static_cast<long long>(word));
+          acc[r][0] = _mm512_add_epi64(acc[r][0], _mm512_popcnt_epi64(_mm512_xor_si512(av, w0)));
+          acc[r][1] = _mm512_add_epi64(acc[r][1], _mm512_popcnt_epi64(_mm512_xor_si512(av, w1)));
+          acc[r][2] = _mm512_add_epi64(acc[r][2], _mm512_popcnt_epi64(_mm512_xor_si512(av, w2)));
+          acc[r][3] = _mm512_add_epi64(acc[r][3], _mm512_popcnt_epi64(_mm512_xor_si512(av, w3)));
         }
       }
-      const __m256i kk = _mm256_set1_epi32(static_cast<std::int32_t>(k));
-      for (std::size_t q = 0; q < 4; ++q) {
-        const __m256i n = _mm512_cvtepi64_epi32(ones[q]);
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c + 8 * q),
-                            _mm256_sub_epi32(kk, _mm256_slli_epi32(n, 1)));
+      // Counts to int32: the low halves of two accumulators make 16 lanes.
+      const __m512i low_halves = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const __m512i kk = _mm512_set1_epi32(static_cast<std::int32_t>(k));
+      const __m512i base0 = _mm512_add_epi32(kk, _mm512_loadu_si512(offset + c));
+      const __m512i base1 = _mm512_add_epi32(kk, _mm512_loadu_si512(offset + c + 16));
+      for (std::size_t r = 0; r < R; ++r) {
+        const __m512i n0 = _mm512_permutex2var_epi32(acc[r][0], low_halves, acc[r][1]);
+        const __m512i n1 = _mm512_permutex2var_epi32(acc[r][2], low_halves, acc[r][3]);
+        _mm512_storeu_si512(out + r * out_stride + c, _mm512_sub_epi32(base0, _mm512_add_epi32(n0, n0)));
+        _mm512_storeu_si512(out + r * out_stride + c + 16, _mm512_sub_epi32(base1, _mm512_add_epi32(n1, n1)));
       }
+    }
+  }
+
+  static void rows(const std::uint8_t* a, std::size_t a_stride, std::size_t rows, std::size_t k_words,
+                   const std::uint8_t* panel, std::size_t width, std::size_t k, const std::int32_t* offset,
+                   std::int32_t* out, std::size_t out_stride) noexcept {
+    static_assert(binary_block_rows == 6);
+    switch (rows) {
+      case 6: return block<6>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
+      case 5: return block<5>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
+      case 4: return block<4>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
+      case 3: return block<3>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
+      case 2: return block<2>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
+      default: return block<1>(a, a_stride, k_words, panel, width, k, offset, out, out_stride);
     }
   }
 };
