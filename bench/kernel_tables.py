@@ -4,8 +4,9 @@
 Reads the JSON that Google Benchmark writes (--benchmark_out=FILE
 --benchmark_out_format=json, with --benchmark_repetitions and
 --benchmark_report_aggregates_only), takes the medians, and prints the GEMM
-table (with ratios to oneDNN and to the VNNI peak), the GEMV ratios of the
-sub-byte kernels, and the streaming table (as a share of the copy bandwidth).
+table (with ratios to oneDNN and to the VNNI peak), the table of every
+weight x activation combination on each shape (with its speed-up over
+w8a8), and the streaming table (as a share of the copy bandwidth).
 
     bench/kernel_tables.py peak.json gemm.json quantize.json
 """
@@ -52,15 +53,35 @@ def main(peak_path, gemm_path, quantize_path):
         share = f"{100 * gmacs(row['mixq']) / vnni:.0f} %" if vnni else "–"
         print(f"| {shape} | " + " | ".join(cells) + f" | {ratio} | {share} |")
     print()
-    print("| weights | shape | mixq GMAC/s | time | speed-up over mixq w8a8 |")
-    print("|---|---|---:|---:|---:|")
+    # Every weight x activation combination: GMAC/s, and the speed-up over
+    # mixq's w8a8 on the same shape.
+    combos = []
+    by_shape = {}
     for name, b in gemm.items():
         impl, bits, shape = name.split("/")[1:4]
         if impl != "mixq":
             continue
-        base = gemm.get(f"gemm/mixq/w8a8/{shape}")
-        speedup = f"{base['real_time'] / b['real_time']:.2f}×" if base else "–"
-        print(f"| {bits} | {shape} | {gmacs(b):.1f} | {b['real_time']:.1f} {b['time_unit']} | {speedup} |")
+        if bits not in combos:
+            combos.append(bits)
+        by_shape.setdefault(shape, {})[bits] = b
+    print("GMAC/s (speed-up over mixq w8a8 on the shape):")
+    print()
+    print("| shape (M x N x K) | " + " | ".join(combos) + " |")
+    print("|---|" + "---:|" * len(combos))
+    for shape, row in by_shape.items():
+        if len(row) < 2:
+            continue
+        base = row.get("w8a8")
+        cells = []
+        for bits in combos:
+            b = row.get(bits)
+            if not b:
+                cells.append("–")
+            elif base and bits != "w8a8":
+                cells.append(f"{gmacs(b):.0f} ({base['real_time'] / b['real_time']:.2f}×)")
+            else:
+                cells.append(f"{gmacs(b):.0f}")
+        print(f"| {shape} | " + " | ".join(cells) + " |")
     print()
     copy = stream.get("copy/64MB")
     print("| kernel (64 MB in) | GB/s (read + written) | share of copy bandwidth |")

@@ -223,26 +223,61 @@ struct conv2d_fn : detail::kernel_functor<> {
 
 namespace detail {
 
-// acc[c] += (x[c] - zp) * w[c] for c < n: the depthwise tap.
+// One output pixel of the depthwise convolution: acc[c] = bias[c] (0 when
+// bias is null) + sum over the `taps` valid taps t of (x[t][c] - zp) * w[t][c].
 template <kernel_path P>
-MIXQ_INLINE void depthwise_tap(std::int32_t* acc, const std::uint8_t* x, const std::int32_t* w, std::size_t n,
-                               bool is_signed, std::int32_t zp) noexcept {
-  std::size_t c = 0;
+MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x, const std::int32_t* const* w,
+                                 std::size_t taps, std::size_t n, const std::int32_t* bias, bool is_signed,
+                                 std::int32_t zp) noexcept {
 #if MIXQ_WITH_AVX512VNNI
   if constexpr (P == kernel_path::avx512vnni) {
+    // Sixteen channels a vector, up to four vectors held in registers
+    // across the taps; the channels past the last whole vector masked.
     const __m512i z = _mm512_set1_epi32(zp);
-    for (; c + 16 <= n; c += 16) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x + c));
-      const __m512i v = _mm512_sub_epi32(is_signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes), z);
-      const __m512i prod = _mm512_mullo_epi32(v, _mm512_loadu_si512(w + c));
-      _mm512_storeu_si512(acc + c, _mm512_add_epi32(_mm512_loadu_si512(acc + c), prod));
+    auto codes = [&](const std::uint8_t* src, __mmask16 m) {
+      const __m128i bytes = _mm_maskz_loadu_epi8(m, src);
+      return _mm512_sub_epi32(is_signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes), z);
+    };
+    auto start = [&](std::size_t c, __mmask16 m) {
+      return bias ? _mm512_maskz_loadu_epi32(m, bias + c) : _mm512_setzero_si512();
+    };
+    std::size_t c = 0;
+    for (; c + 64 <= n; c += 64) {
+      __m512i a0 = start(c, 0xffff), a1 = start(c + 16, 0xffff), a2 = start(c + 32, 0xffff),
+              a3 = start(c + 48, 0xffff);
+      for (std::size_t t = 0; t < taps; ++t) {
+        const std::uint8_t* xs = x[t] + c;
+        const std::int32_t* ws = w[t] + c;
+        a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(codes(xs, 0xffff), _mm512_loadu_si512(ws)));
+        a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(codes(xs + 16, 0xffff), _mm512_loadu_si512(ws + 16)));
+        a2 = _mm512_add_epi32(a2, _mm512_mullo_epi32(codes(xs + 32, 0xffff), _mm512_loadu_si512(ws + 32)));
+        a3 = _mm512_add_epi32(a3, _mm512_mullo_epi32(codes(xs + 48, 0xffff), _mm512_loadu_si512(ws + 48)));
+      }
+      _mm512_storeu_si512(acc + c, a0);
+      _mm512_storeu_si512(acc + c + 16, a1);
+      _mm512_storeu_si512(acc + c + 32, a2);
+      _mm512_storeu_si512(acc + c + 48, a3);
     }
+    for (; c < n; c += 16) {
+      const __mmask16 m = n - c >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << (n - c)) - 1u);
+      __m512i a0 = start(c, m);
+      for (std::size_t t = 0; t < taps; ++t) {
+        a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(codes(x[t] + c, m), _mm512_maskz_loadu_epi32(m, w[t] + c)));
+      }
+      _mm512_mask_storeu_epi32(acc + c, m, a0);
+    }
+    return;
   }
 #endif
-  if (is_signed) {
-    for (; c < n; ++c) acc[c] += (static_cast<std::int8_t>(x[c]) - zp) * w[c];
-  } else {
-    for (; c < n; ++c) acc[c] += (static_cast<std::int32_t>(x[c]) - zp) * w[c];
+  for (std::size_t c = 0; c < n; ++c) acc[c] = bias ? bias[c] : 0;
+  for (std::size_t t = 0; t < taps; ++t) {
+    const std::uint8_t* xs = x[t];
+    const std::int32_t* ws = w[t];
+    if (is_signed) {
+      for (std::size_t c = 0; c < n; ++c) acc[c] += (static_cast<std::int8_t>(xs[c]) - zp) * ws[c];
+    } else {
+      for (std::size_t c = 0; c < n; ++c) acc[c] += (static_cast<std::int32_t>(xs[c]) - zp) * ws[c];
+    }
   }
 }
 
@@ -288,7 +323,10 @@ struct depthwise_fn : detail::kernel_functor<> {
     const auto planned = detail::plan_output(out, c);
     for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
       const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-      for (std::size_t i = 0; i < c; ++i) acc[i] = bias ? bias[i] : 0;
+      // The taps inside the input (all nine but at the borders).
+      const std::uint8_t* tap_x[9];
+      const std::int32_t* tap_w[9];
+      std::size_t taps = 0;
       for (std::size_t ky = 0; ky < 3; ++ky) {
         const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
         if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(s.height)) continue;
@@ -297,10 +335,12 @@ struct depthwise_fn : detail::kernel_functor<> {
           if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(s.width)) continue;
           const std::size_t pixel =
               (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
-          detail::depthwise_tap<P>(acc, in.data + pixel * in.pixel_stride, w32 + (ky * 3 + kx) * c, c, in.is_signed,
-                                   in.zero_point);
+          tap_x[taps] = in.data + pixel * in.pixel_stride;
+          tap_w[taps] = w32 + (ky * 3 + kx) * c;
+          ++taps;
         }
       }
+      detail::depthwise_pixel<P>(acc, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
       detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
     }
   }

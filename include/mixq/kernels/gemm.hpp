@@ -191,6 +191,8 @@ struct binary_path {
 
 /// Rows of A the binary kernels take per call of binary_path::rows.
 inline constexpr std::size_t binary_block_rows = 6;
+/// Bytes of unpacked sub-byte activation rows the GEMM makes at a time.
+inline constexpr std::size_t gemm_unpack_chunk_bytes = 256 * 1024;
 /// Bytes of weight panels the binary GEMM keeps in L1 at once.
 inline constexpr std::size_t binary_group_bytes = 24 * 1024;
 
@@ -419,19 +421,12 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
     return;
   }
 
-  // Activations as 8-bit lanes: sub-byte rows are unpacked once per call.
+  // Activations as 8-bit lanes: sub-byte rows are unpacked a chunk of rows
+  // at a time (each chunk's lanes stay in L2 while every panel meets them).
   const std::size_t m_count = rows.end - rows.begin;
-  const std::uint8_t* a = a_in.data + rows.begin * a_in.stride;
-  std::size_t lda = a_in.stride;
-  if (a_in.bits != 8) {
-    lda = (k + 63) / 64 * 64;
-    auto* lanes = scratch<std::uint8_t, 3>(m_count * lda);
-    for (std::size_t m = 0; m < m_count; ++m) {
-      unpack_lanes<P>(a + m * a_in.stride, k, a_in.bits, a_in.is_signed, lanes + m * lda);
-    }
-    a = lanes;
-  }
-
+  const std::uint8_t* a_rows = a_in.data + rows.begin * a_in.stride;
+  const bool unpack = a_in.bits != 8;
+  const std::size_t lda = unpack ? (k + 63) / 64 * 64 : a_in.stride;
   const std::size_t groups = (k + 3) / 4;
   const bool expand = layout.bits != 8 && !path::reads_subbyte(m_count);
   const std::size_t mr = path::mr_for(expand ? 8 : layout.bits);  // rows per tile
@@ -447,36 +442,49 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   t.panel_stride = w.panel_bytes();
   t.k = k;
   t.code_bits = layout.bits;
-  for (std::size_t p = 0; p < w.panels();) {
-    const std::size_t count = w.panels() - p >= group ? group : 1;
-    const std::size_t n0 = p * panel;
-    const std::size_t width = std::min(panel * count, n - n0);
-    t.column_sums = sums + n0;
-    t.panels = count;
-    if (expand) {
-      path::expand(w.panel(p), layout, w.k_blocks(), expanded);
-      t.b = expanded;
-      t.bits = 8;
-    } else {
-      t.b = w.panel(p);
-      t.bits = layout.bits;
-    }
-    for (std::size_t m = 0; m < m_count; m += mr) {
-      t.a = a + m * lda;
-      t.rows = std::min(mr, m_count - m);
-      t.tile = tile;
-      if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
-        t.direct = out.data + (rows.begin + m) * out.stride + n0;
-        t.direct_stride = out.stride;
-        t.direct_offsets = offsets + n0;
-        t.direct_width = width;
-        path::tile(t);
-      } else {
-        path::tile(t);
-        store_tile<P>(tile, panel * count, t.rows, n0, width, offsets + n0, rows.begin + m, out);
+  const std::size_t chunk =
+      unpack ? std::max<std::size_t>(mr, gemm_unpack_chunk_bytes / lda / mr * mr) : std::max<std::size_t>(m_count, 1);
+  auto* lanes = unpack ? scratch<std::uint8_t, 3>(std::min(chunk, m_count) * lda) : nullptr;
+  for (std::size_t c0 = 0; c0 < m_count; c0 += chunk) {
+    const std::size_t c_end = std::min(m_count, c0 + chunk);
+    const std::uint8_t* a = a_rows + c0 * a_in.stride;
+    if (unpack) {
+      for (std::size_t m = c0; m < c_end; ++m) {
+        unpack_lanes<P>(a_rows + m * a_in.stride, k, a_in.bits, a_in.is_signed, lanes + (m - c0) * lda);
       }
+      a = lanes;
     }
-    p += count;
+    for (std::size_t p = 0; p < w.panels();) {
+      const std::size_t count = w.panels() - p >= group ? group : 1;
+      const std::size_t n0 = p * panel;
+      const std::size_t width = std::min(panel * count, n - n0);
+      t.column_sums = sums + n0;
+      t.panels = count;
+      if (expand) {
+        path::expand(w.panel(p), layout, w.k_blocks(), expanded);
+        t.b = expanded;
+        t.bits = 8;
+      } else {
+        t.b = w.panel(p);
+        t.bits = layout.bits;
+      }
+      for (std::size_t m = c0; m < c_end; m += mr) {
+        t.a = a + (m - c0) * lda;
+        t.rows = std::min(mr, c_end - m);
+        t.tile = tile;
+        if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
+          t.direct = out.data + (rows.begin + m) * out.stride + n0;
+          t.direct_stride = out.stride;
+          t.direct_offsets = offsets + n0;
+          t.direct_width = width;
+          path::tile(t);
+        } else {
+          path::tile(t);
+          store_tile<P>(tile, panel * count, t.rows, n0, width, offsets + n0, rows.begin + m, out);
+        }
+      }
+      p += count;
+    }
   }
 }
 

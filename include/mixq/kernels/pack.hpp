@@ -166,27 +166,45 @@ inline void unpack_lanes<kernel_path::avx512vnni>(const std::uint8_t* row, std::
   switch (bits) {
     case 4: {
       const __m512i sign = _mm512_set1_epi8(is_signed ? 8 : 0);
+      // Low nibble to the low byte, high nibble to the high byte of each 16-bit lane.
+      auto widen = [&](__m256i bytes) {
+        const __m512i w = _mm512_cvtepu8_epi16(bytes);
+        const __m512i v = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi16(0x000f)),
+                                          _mm512_slli_epi16(_mm512_and_si512(w, _mm512_set1_epi16(0x00f0)), 4));
+        return _mm512_sub_epi8(_mm512_xor_si512(v, sign), sign);
+      };
       for (; i + 64 <= n; i += 64) {
         _mm_prefetch(reinterpret_cast<const char*>(row + i / 2) + 4096, _MM_HINT_T0);
-        const __m512i w = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + i / 2)));
-        // Low nibble to the low byte, high nibble to the high byte of each 16-bit lane.
-        __m512i v = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi16(0x000f)),
-                                    _mm512_slli_epi16(_mm512_and_si512(w, _mm512_set1_epi16(0x00f0)), 4));
-        v = _mm512_sub_epi8(_mm512_xor_si512(v, sign), sign);
-        _mm512_storeu_si512(lanes + i, v);
+        _mm512_storeu_si512(lanes + i, widen(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + i / 2))));
+      }
+      if (i < n) {  // the tail under masks: no byte past the row is read, no lane past n written
+        const std::size_t rest = n - i;
+        const auto in_mask = static_cast<__mmask32>((std::uint64_t{1} << ((rest + 1) / 2)) - 1u);
+        const __mmask64 out_mask = (std::uint64_t{1} << rest) - 1u;
+        _mm512_mask_storeu_epi8(lanes + i, out_mask, widen(_mm256_maskz_loadu_epi8(in_mask, row + i / 2)));
+        i = n;
       }
       break;
     }
     case 2: {
       const __m512i sign = _mm512_set1_epi8(is_signed ? 2 : 0);
-      for (; i + 64 <= n; i += 64) {
-        const __m512i d = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i / 4)));
+      auto widen = [&](__m128i bytes) {
+        const __m512i d = _mm512_cvtepu8_epi32(bytes);
         __m512i v = _mm512_and_si512(d, _mm512_set1_epi32(0x03));
         v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_and_si512(d, _mm512_set1_epi32(0x0c)), 6));
         v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_and_si512(d, _mm512_set1_epi32(0x30)), 12));
         v = _mm512_or_si512(v, _mm512_slli_epi32(_mm512_and_si512(d, _mm512_set1_epi32(0xc0)), 18));
-        v = _mm512_sub_epi8(_mm512_xor_si512(v, sign), sign);
-        _mm512_storeu_si512(lanes + i, v);
+        return _mm512_sub_epi8(_mm512_xor_si512(v, sign), sign);
+      };
+      for (; i + 64 <= n; i += 64) {
+        _mm512_storeu_si512(lanes + i, widen(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i / 4))));
+      }
+      if (i < n) {  // the tail under masks, as for 4 bits
+        const std::size_t rest = n - i;
+        const auto in_mask = static_cast<__mmask16>((1u << ((rest + 3) / 4)) - 1u);
+        const __mmask64 out_mask = (std::uint64_t{1} << rest) - 1u;
+        _mm512_mask_storeu_epi8(lanes + i, out_mask, widen(_mm_maskz_loadu_epi8(in_mask, row + i / 4)));
+        i = n;
       }
       break;
     }

@@ -53,30 +53,45 @@ inline std::int32_t requantize_one(std::int32_t x, std::int32_t offset, fixed_mu
   return static_cast<std::int32_t>(q < lo ? lo : (q > hi ? hi : q));
 }
 
-// The parameters as the vector paths read them: multipliers and shifts as
-// two arrays, split out of fixed_multiplier once per call.
+// The parameters as the vector paths read them, split out of
+// fixed_multiplier once per call: multipliers and shifts, and for the right
+// shifts the rounding divide's constants (so a vector of lanes loads them
+// instead of deriving them).
 struct requantize_plan {
   requantize_params params;
   const std::int32_t* multiplier = nullptr;  // one per channel, or one
   const std::int32_t* shift = nullptr;
+  const std::int32_t* right = nullptr;  // max(-shift, 0)
+  const std::int32_t* mask = nullptr;   // 2^right - 1
+  const std::int32_t* half = nullptr;   // mask >> 1
   bool saturation = false;  // a multiplier is INT32_MIN: the rule's saturating case can occur
+  bool left = false;        // a shift is positive (a multiplier of 1 or more)
 };
 
 inline requantize_plan plan_requantize(const requantize_params& p, std::size_t channels) {
   requantize_plan plan;
   plan.params = p;
   const std::size_t n = p.per_channel ? channels : 1;
-  // The second array starts a few cache lines past a multiple of 4 KiB, so
-  // its loads do not alias the first one's.
+  // Each array starts a few cache lines past a multiple of 4 KiB, so the
+  // loads of one do not alias another's.
   const std::size_t stride = n + 80;
-  std::int32_t* split = scratch<std::int32_t, 11>(2 * stride);
+  std::int32_t* split = scratch<std::int32_t, 11>(5 * stride);
   for (std::size_t c = 0; c < n; ++c) {
+    const std::int32_t shift = p.multiplier[c].shift;
+    const std::int32_t right = shift < 0 ? -shift : 0;
     split[c] = p.multiplier[c].multiplier;
-    split[stride + c] = p.multiplier[c].shift;
+    split[stride + c] = shift;
+    split[2 * stride + c] = right;
+    split[3 * stride + c] = static_cast<std::int32_t>((std::uint32_t{1} << right) - 1u);
+    split[4 * stride + c] = split[3 * stride + c] >> 1;
     plan.saturation |= p.multiplier[c].multiplier == std::numeric_limits<std::int32_t>::min();
+    plan.left |= shift > 0;
   }
   plan.multiplier = split;
   plan.shift = split + stride;
+  plan.right = split + 2 * stride;
+  plan.mask = split + 3 * stride;
+  plan.half = split + 4 * stride;
   return plan;
 }
 
@@ -151,11 +166,77 @@ void requantize_avx512(const std::int32_t* x, std::size_t n, std::size_t c0, con
   if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
 
+// The same for multipliers below one (every shift <= 0, the usual case):
+// no left shift, and the rounding divide's constants loaded from the plan.
+// The tail runs under a mask rather than in scalar code.
+template <bool PerChannel, bool Offset>
+void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
+                             std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
+  const std::size_t c = PerChannel ? c0 : 0;
+  const std::int32_t* mult_at = plan.multiplier + c;
+  const std::int32_t* right_at = plan.right + c;
+  const std::int32_t* mask_at = plan.mask + c;
+  const std::int32_t* half_at = plan.half + c;
+  const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
+  const __m512i zp = _mm512_set1_epi32(p.zero_point);
+  const __m512i lo = _mm512_set1_epi32(p.min);
+  const __m512i hi = _mm512_set1_epi32(p.max);
+  const __m512i ones = _mm512_set1_epi32(1);
+  auto lanes = [&](std::size_t i, __mmask16 m) {
+    __m512i v = _mm512_maskz_loadu_epi32(m, x + i);
+    if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, p.offset + c0 + i));
+    __m512i mult, right, mask, half;
+    if constexpr (PerChannel) {
+      mult = _mm512_maskz_loadu_epi32(m, mult_at + i);
+      right = _mm512_maskz_loadu_epi32(m, right_at + i);
+      mask = _mm512_maskz_loadu_epi32(m, mask_at + i);
+      half = _mm512_maskz_loadu_epi32(m, half_at + i);
+    } else {
+      mult = _mm512_set1_epi32(mult_at[0]);
+      right = _mm512_set1_epi32(right_at[0]);
+      mask = _mm512_set1_epi32(mask_at[0]);
+      half = _mm512_set1_epi32(half_at[0]);
+    }
+    // Rounding doubling high multiply (bits 31..62 of v * mult + 2^30) from
+    // the 64-bit products of the even and of the odd lanes, then the
+    // rounding divide by 2^right: up by one when the remainder exceeds half,
+    // or half + 1 for negative values.
+    const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, mult), nudge), 31);
+    const __m512i odd = _mm512_slli_epi64(
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), _mm512_srli_epi64(mult, 32)), nudge), 1);
+    const __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
+    const __m512i remainder = _mm512_add_epi32(_mm512_and_si512(high, mask), _mm512_srai_epi32(high, 31));
+    const __m512i shifted = _mm512_srav_epi32(high, right);
+    const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, half);
+    __m512i q = _mm512_add_epi32(_mm512_mask_add_epi32(shifted, up, shifted, ones), zp);
+    q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
+    return _mm512_cvtepi32_epi8(q);
+  };
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm_prefetch(reinterpret_cast<const char*>(x + i) + requantize_prefetch_bytes, _MM_HINT_T0);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lanes(i, 0xffff));
+  }
+  if (i < n) {
+    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm_mask_storeu_epi8(out + i, m, lanes(i, m));
+  }
+}
+
 template <>
 inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                       const requantize_plan& plan, std::uint8_t* out) noexcept {
   if (plan.saturation) {
     requantize_lanes<kernel_path::scalar>(x, n, c0, plan, out);  // INT32_MIN multipliers: rare, and exact here
+  } else if (!plan.left) {
+    if (plan.params.per_channel) {
+      plan.params.offset ? requantize_avx512_right<true, true>(x, n, c0, plan, out)
+                         : requantize_avx512_right<true, false>(x, n, c0, plan, out);
+    } else {
+      plan.params.offset ? requantize_avx512_right<false, true>(x, n, c0, plan, out)
+                         : requantize_avx512_right<false, false>(x, n, c0, plan, out);
+    }
   } else if (plan.params.per_channel) {
     plan.params.offset ? requantize_avx512<true, true>(x, n, c0, plan, out)
                        : requantize_avx512<true, false>(x, n, c0, plan, out);
