@@ -371,6 +371,7 @@ TEST_CASE("binary GEMM matches the reference across row blocks, panel groups and
       }
       check_gemm(table, r, binary, 20, 512, 640);  // panels in two groups
       check_gemm(table, r, binary, 8, 160, 4608);  // a group per panel
+      check_gemm(table, r, binary, 5, 9, 4100 * 64 + 5);  // NEON widens its 16-bit counts every 4095 words
     }
   }
 }
