@@ -12,6 +12,7 @@
 
 #include <mixq/model/builder.hpp>
 #include <mixq/model/calibrate.hpp>
+#include <mixq/model/detail/code_ops.hpp>
 #include <mixq/model/detail/layer_weights.hpp>
 #include <mixq/model/model.hpp>
 #include <mixq/model/zoo.hpp>
@@ -194,6 +195,57 @@ TEST_CASE("model: scales out of all proportion are an error, not wrapped codes",
   CHECK_THROWS_WITH(model(net, cal, {.all = {8, 8}}),
                     Catch::Contains("layer 'fc1': a requantization multiplier of") &&
                         Catch::Contains("is too large for values up to"));
+}
+
+TEST_CASE("max pooling on codes equals the maximum over each window, brute force", "[model]") {
+  // Windows of 1 to 81 pixels, padding and dilation, 1 to 150 channels,
+  // signed and unsigned codes.
+  std::mt19937 rng(23);
+  auto pick = [&](std::size_t lo, std::size_t hi) { return std::uniform_int_distribution<std::size_t>(lo, hi)(rng); };
+  for (int trial = 0; trial < 40; ++trial) {
+    const tensor_shape in{pick(1, 12), pick(1, 12), trial % 3 == 0 ? pick(60, 150) : pick(1, 40)};
+    pool_op op;
+    op.geometry.kernel_h = trial == 0 ? 9 : pick(1, 3);
+    op.geometry.kernel_w = trial == 0 ? 9 : pick(1, 3);
+    op.geometry.stride_h = pick(1, 2);
+    op.geometry.stride_w = pick(1, 2);
+    op.geometry.pad_top = op.geometry.pad_bottom = pick(0, op.geometry.kernel_h / 2);
+    op.geometry.pad_left = op.geometry.pad_right = pick(0, op.geometry.kernel_w / 2);
+    if (trial % 5 == 4) {  // dilated, unpadded (so no window lies wholly in the padding)
+      op.geometry.dilation_h = op.geometry.dilation_w = 2;
+      op.geometry.pad_top = op.geometry.pad_bottom = op.geometry.pad_left = op.geometry.pad_right = 0;
+    }
+    const window& w = op.geometry;
+    const std::size_t oh = w.out_height(in.height), ow = w.out_width(in.width), c = in.channels;
+    if (oh == 0 || ow == 0) continue;
+    const bool is_signed = trial % 2 == 1;
+    const std::size_t images = pick(1, 2);
+    std::vector<std::uint8_t> x(images * in.elements());
+    for (auto& v : x) v = static_cast<std::uint8_t>(pick(0, 255));
+    std::vector<std::uint8_t> got(images * oh * ow * c, 0x5a);
+    detail::code_pool(x.data(), in, op, is_signed, nullptr, got.data(), 0, images * oh * ow, nullptr);
+    INFO("trial " << trial << ": " << in.height << "x" << in.width << "x" << c << " kernel " << w.kernel_h << "x"
+                  << w.kernel_w << " stride " << w.stride_h << " pad " << w.pad_top << "/" << w.pad_left << " dilation "
+                  << w.dilation_h << (is_signed ? " signed" : " unsigned"));
+    for (std::size_t p = 0; p < images * oh * ow; ++p) {
+      const std::size_t img = p / (oh * ow), yo = (p / ow) % oh, xo = p % ow;
+      for (std::size_t ch = 0; ch < c; ++ch) {
+        int best = is_signed ? -1000 : -1;
+        for (std::size_t ky = 0; ky < w.kernel_h; ++ky) {
+          for (std::size_t kx = 0; kx < w.kernel_w; ++kx) {
+            const long iy = static_cast<long>(yo * w.stride_h + ky * w.dilation_h) - static_cast<long>(w.pad_top);
+            const long ix = static_cast<long>(xo * w.stride_w + kx * w.dilation_w) - static_cast<long>(w.pad_left);
+            if (iy < 0 || ix < 0 || iy >= static_cast<long>(in.height) || ix >= static_cast<long>(in.width)) continue;
+            const std::uint8_t v = x[((img * in.height + static_cast<std::size_t>(iy)) * in.width +
+                                      static_cast<std::size_t>(ix)) * c + ch];
+            best = std::max(best, is_signed ? static_cast<int>(static_cast<std::int8_t>(v)) : static_cast<int>(v));
+          }
+        }
+        REQUIRE(best > -1000);
+        REQUIRE(got[p * c + ch] == static_cast<std::uint8_t>(best));
+      }
+    }
+  }
 }
 
 TEST_CASE("zoo: ResNet-18 and MobileNetV2 have torchvision's layers, weights and multiply-accumulates", "[model]") {
