@@ -12,6 +12,11 @@
 // latency_us and GMAC/s; `agreement` is the share of output logits whose
 // argmax matches mixq's over 16 random inputs (a check of the translation,
 // not of accuracy: requantization rounding differs between the runtimes).
+//
+// Where libtorch is found, PyTorch's two quantized CPU engines run the same
+// architectures too (model/pytorch-onednn/..., model/pytorch-qnnpack/...):
+// TorchScript from bench/torch_models.py with random weights, see
+// support/torch_peer.hpp.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,6 +43,9 @@
 #endif
 #if MIXQ_HAVE_XNNPACK
 #include <xnnpack.h>
+#endif
+#if MIXQ_HAVE_TORCH
+#include "support/torch_peer.hpp"
 #endif
 
 namespace {
@@ -479,6 +487,10 @@ const int registered = [] {
                                  [name](benchmark::State& s) { model_xnnpack(s, name); })
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
+#endif
+#if MIXQ_HAVE_TORCH
+    mixq_bench::register_torch_peers({name}, MIXQ_BENCH_TORCH_MODELS,
+                                     [](const std::string& net) { return macs_of(*network_named(net)); });
 #endif
   }
   return 0;

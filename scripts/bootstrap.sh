@@ -21,7 +21,8 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --bench) packages+=(libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf) ;;
+    --bench) packages+=(libdnnl-dev libxnnpack-dev libpthreadpool-dev libgemmlowp-dev coinor-libcbc-dev coinor-cbc libglpk-dev linux-perf
+                        libtorch-dev python3-torch python3-torchvision) ;;
     --golden) packages+=(python3-torch python3-numpy python3-onnx) ;;
     --models) packages+=(python3-torch python3-torchvision python3-numpy python3-onnx libopenblas0-pthread) ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
