@@ -114,23 +114,31 @@ inline void requantize_lanes<kernel_path::scalar>(const std::int32_t* x, std::si
 }
 
 #if MIXQ_WITH_AVX512VNNI
-// 16 lanes of x * m with TFLite's double rounding, for multipliers that are
-// not INT32_MIN (so the saturating case cannot occur).
-MIXQ_INLINE __m512i mbqm_avx512(__m512i x, __m512i mult, __m512i left, __m512i right, __m512i mask) noexcept {
-  const __m512i xs = _mm512_sllv_epi32(x, left);
-  // Rounding doubling high multiply: bits 31..62 of xs * mult + 2^30, from
-  // the 64-bit products of the even and of the odd lanes.
+// Rounding doubling high multiply of 16 lanes: bits 31..62 of x * mult +
+// 2^30, from the 64-bit products of the even and of the odd lanes (mult is
+// not INT32_MIN, so the saturating case cannot occur).
+MIXQ_INLINE __m512i srdhm_avx512(__m512i x, __m512i mult) noexcept {
   const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
-  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(xs, mult), nudge), 31);
+  const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, mult), nudge), 31);
   const __m512i odd = _mm512_slli_epi64(
-      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(xs, 32), _mm512_srli_epi64(mult, 32)), nudge), 1);
-  const __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
-  // Rounding divide by 2^right, halves away from zero: up by one when the
-  // remainder exceeds half, or half + 1 for negative values.
-  const __m512i remainder = _mm512_add_epi32(_mm512_and_si512(high, mask), _mm512_srai_epi32(high, 31));
-  const __m512i shifted = _mm512_srav_epi32(high, right);
-  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, _mm512_srai_epi32(mask, 1));
+      _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), _mm512_srli_epi64(mult, 32)), nudge), 1);
+  return _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
+}
+
+// Rounding divide by 2^right, halves away from zero: up by one when the
+// remainder (x & mask, mask = 2^right - 1) exceeds half = mask >> 1, or
+// half + 1 for negative values.
+MIXQ_INLINE __m512i rdbpot_avx512(__m512i x, __m512i right, __m512i mask, __m512i half) noexcept {
+  const __m512i remainder = _mm512_add_epi32(_mm512_and_si512(x, mask), _mm512_srai_epi32(x, 31));
+  const __m512i shifted = _mm512_srav_epi32(x, right);
+  const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, half);
   return _mm512_mask_add_epi32(shifted, up, shifted, _mm512_set1_epi32(1));
+}
+
+// 16 lanes of x * m with TFLite's double rounding, for multipliers that are
+// not INT32_MIN.
+MIXQ_INLINE __m512i mbqm_avx512(__m512i x, __m512i mult, __m512i left, __m512i right, __m512i mask) noexcept {
+  return rdbpot_avx512(srdhm_avx512(_mm512_sllv_epi32(x, left), mult), right, mask, _mm512_srai_epi32(mask, 1));
 }
 
 // How far ahead of the loads the stream of accumulators is prefetched: the
@@ -178,11 +186,9 @@ void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c
   const std::int32_t* right_at = plan.right + c;
   const std::int32_t* mask_at = plan.mask + c;
   const std::int32_t* half_at = plan.half + c;
-  const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
   const __m512i zp = _mm512_set1_epi32(p.zero_point);
   const __m512i lo = _mm512_set1_epi32(p.min);
   const __m512i hi = _mm512_set1_epi32(p.max);
-  const __m512i ones = _mm512_set1_epi32(1);
   auto lanes = [&](std::size_t i, __mmask16 m) {
     __m512i v = _mm512_maskz_loadu_epi32(m, x + i);
     if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, p.offset + c0 + i));
@@ -198,20 +204,8 @@ void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c
       mask = _mm512_set1_epi32(mask_at[0]);
       half = _mm512_set1_epi32(half_at[0]);
     }
-    // Rounding doubling high multiply (bits 31..62 of v * mult + 2^30) from
-    // the 64-bit products of the even and of the odd lanes, then the
-    // rounding divide by 2^right: up by one when the remainder exceeds half,
-    // or half + 1 for negative values.
-    const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(v, mult), nudge), 31);
-    const __m512i odd = _mm512_slli_epi64(
-        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(v, 32), _mm512_srli_epi64(mult, 32)), nudge), 1);
-    const __m512i high = _mm512_mask_blend_epi32(__mmask16(0xAAAA), even, odd);
-    const __m512i remainder = _mm512_add_epi32(_mm512_and_si512(high, mask), _mm512_srai_epi32(high, 31));
-    const __m512i shifted = _mm512_srav_epi32(high, right);
-    const __mmask16 up = _mm512_cmpgt_epi32_mask(remainder, half);
-    __m512i q = _mm512_add_epi32(_mm512_mask_add_epi32(shifted, up, shifted, ones), zp);
-    q = _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
-    return _mm512_cvtepi32_epi8(q);
+    const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(v, mult), right, mask, half), zp);
+    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi));
   };
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
