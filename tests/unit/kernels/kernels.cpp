@@ -272,6 +272,30 @@ TEST_CASE("requantize matches TFLite's rule lane by lane", "[kernels][requantize
         table.requantize(ra);
         REQUIRE(out == mixq::reference::requantize(ra));
       }
+      SECTION("multipliers above one without the saturating case") {
+        // shift > 0 on the vector paths (on AVX-512 the case above runs in
+        // scalar code because of its INT32_MIN multiplier): per channel and
+        // per tensor, with a tail.
+        for (bool per_channel : {true, false}) {
+          const std::size_t cols = 37;
+          std::vector<mixq::fixed_multiplier> m(per_channel ? cols : 1);
+          for (auto& v : m) v = mixq::quantize_multiplier(std::ldexp(static_cast<double>(r.real(0.5f, 1.0f)), r.integer(-3, 3)));
+          m[0] = mixq::quantize_multiplier(3.0);
+          std::vector<std::int32_t> x(2 * cols);
+          for (auto& v : x) v = r.integer(-300, 300);
+          mixq::requantize_params p;
+          p.multiplier = m.data();
+          p.per_channel = per_channel;
+          p.min = -128;
+          p.max = 127;
+          std::vector<std::uint8_t> out(x.size(), 0);
+          const mixq::requantize_args ra{.x = x.data(), .rows = 2, .cols = cols, .x_stride = cols, .params = p,
+                                         .out = out.data(), .out_stride = cols};
+          table.requantize(ra);
+          INFO("per-channel " << per_channel);
+          REQUIRE(out == mixq::reference::requantize(ra));
+        }
+      }
     }
   }
 }
