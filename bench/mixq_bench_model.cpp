@@ -141,10 +141,11 @@ void timed(benchmark::State& state, const mixq::network& net, F&& step) {
   state.counters["GMAC/s"] = static_cast<double>(macs_of(net)) * runs / seconds * 1e-9;
 }
 
-void model_mixq(benchmark::State& state, const std::string& name) {
+void model_mixq(benchmark::State& state, const std::string& name, mixq::requantize_rule rule) {
   try {
     const auto net = network_named(name);
-    mixq::model m(net, mixq::source_calibration(*net), mixq::native_plan(*net), {.max_batch = 1, .threads = 1});
+    mixq::model m(net, mixq::source_calibration(*net), mixq::native_plan(*net),
+                  {.max_batch = 1, .threads = 1, .requantize = rule});
     const std::vector<float> x = random_inputs(1, m.input_elements(), 2);
     std::vector<float> y(m.output_elements());
     timed(state, *net, [&] {
@@ -475,7 +476,12 @@ const int registered = [] {
   for (const char* n : networks) {
     const std::string name = n;
     benchmark::RegisterBenchmark(fmt::format("model/mixq/{}/w8a8", name).c_str(),
-                                 [name](benchmark::State& s) { model_mixq(s, name); })
+                                 [name](benchmark::State& s) { model_mixq(s, name, mixq::requantize_rule::tflite); })
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
+    // The requantize rule the peers use (model_options::requantize).
+    benchmark::RegisterBenchmark(fmt::format("model/mixq-float32/{}/w8a8", name).c_str(),
+                                 [name](benchmark::State& s) { model_mixq(s, name, mixq::requantize_rule::float32); })
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
     benchmark::RegisterBenchmark(fmt::format("model/mixq/{}/w8a8/breakdown", name).c_str(),

@@ -31,6 +31,9 @@ latency of one image, as JSON on stdout.
                      (default 1024)
   --observer NAME    minmax (default), histogram, percentile, mse or entropy
   --threads T        worker threads (default 1; latency is measured with them)
+  --requantize RULE  how layers requantize their sums: tflite (default; TFLite's
+                     fixed-point rule, bit-exact with it) or float32 (fp32 scales,
+                     as XNNPACK does: faster, within a code of tflite per layer)
   --progress         progress on stderr even when it is not a terminal
 
 Exit status: 0 done; 2 bad usage, model or data (the message names the file);
@@ -46,7 +49,8 @@ int eval(std::span<const std::string_view> args) {
       return 0;
     }
   }
-  const arguments_of a(args, {"--data", "--precision", "--plan", "--limit", "--calibration", "--observer", "--threads"},
+  const arguments_of a(args, {"--data", "--precision", "--plan", "--limit", "--calibration", "--observer", "--threads",
+                                 "--requantize"},
                        {"--progress"});
   if (a.positional().size() != 1) {
     throw input_error(a.positional().empty() ? "no model file given (try --help)"
@@ -59,6 +63,7 @@ int eval(std::span<const std::string_view> args) {
   const auto net = load_network(model_path);
   const auto plan = resolve_plan(*net, a.value("--precision"), a.value("--plan"));
   const std::size_t threads = a.count("--threads").value_or(1);
+  const mixq::requantize_rule rule = requantize_rule_of(a.value("--requantize"));
   const std::size_t calibration_images = a.count("--calibration").value_or(1024);
   const auto observer = observer_of(a.value("--observer"));
 
@@ -66,7 +71,7 @@ int eval(std::span<const std::string_view> args) {
   if (test.labels.size() != test.size()) throw input_error(fmt::format("{}: the test images have no labels", *data_dir));
   const auto cal = calibration_for(net, plan, data_dir, calibration_images, observer, p);
 
-  mixq::model m(net, cal, plan, {.max_batch = 64, .threads = threads});
+  mixq::model m(net, cal, plan, {.max_batch = 64, .threads = threads, .requantize = rule});
   const auto classes = predict(m, test, p, mixq::to_string(plan.all) == "fp32" && plan.layers.empty() ? "fp32" : "eval");
   std::vector<std::size_t> float_classes = classes;
   if (needs_calibration(*net, plan)) {
@@ -78,7 +83,7 @@ int eval(std::span<const std::string_view> args) {
     correct += classes[i] == static_cast<std::size_t>(test.labels[i]);
     agree += classes[i] == float_classes[i];
   }
-  mixq::model single(net, cal, plan, {.max_batch = 1, .threads = threads});
+  mixq::model single(net, cal, plan, {.max_batch = 1, .threads = threads, .requantize = rule});
   const latency_stats latency = measure_latency(single, test.images, std::min<std::size_t>(test.size(), 100));
 
   json out = {{"model", model_path},
@@ -88,6 +93,7 @@ int eval(std::span<const std::string_view> args) {
               {"top1_agreement_with_fp32", static_cast<double>(agree) / static_cast<double>(test.size())},
               {"latency_us", latency_json(latency)},
               {"threads", threads},
+              {"requantize", a.value("--requantize").value_or("tflite")},
               {"kernels", std::string(kernel_arch())}};
   if (needs_calibration(*net, plan)) {
     out["calibration"] = {{"observer", std::string(mixq::to_string(observer))},

@@ -193,6 +193,12 @@ mixq::activation_observer observer_of(const std::optional<std::string>& name) {
   throw input_error(fmt::format("--observer is '{}'; expected minmax, histogram, percentile, mse or entropy", *name));
 }
 
+mixq::requantize_rule requantize_rule_of(const std::optional<std::string>& name) {
+  if (!name || *name == "tflite") return mixq::requantize_rule::tflite;
+  if (*name == "float32") return mixq::requantize_rule::float32;
+  throw input_error(fmt::format("--requantize is '{}'; expected tflite or float32", *name));
+}
+
 bool needs_calibration(const mixq::network& net, const mixq::precision_plan& plan) {
   for (const std::size_t i : net.weighted_layers()) {
     if (!mixq::is_float(plan.of(net.layers()[i].name))) return true;

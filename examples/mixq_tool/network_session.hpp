@@ -83,6 +83,9 @@ json plan_choices(const mixq::network& net, const mixq::precision_plan& plan);
 /// --observer NAME.
 mixq::activation_observer observer_of(const std::optional<std::string>& name);
 
+/// --requantize RULE (tflite by default).
+mixq::requantize_rule requantize_rule_of(const std::optional<std::string>& name);
+
 /// Activation parameters for `plan`: the source model's, then calibration on
 /// `calibration_images` of the data's train split where still needed.
 mixq::activation_calibration calibration_for(const std::shared_ptr<const mixq::network>& net,

@@ -28,6 +28,9 @@ runs the inputs one by one.
   --calibration N    how many of them (default 1024)
   --observer NAME    minmax (default), histogram, percentile, mse or entropy
   --threads T        worker threads (default 1)
+  --requantize RULE  how layers requantize their sums: tflite (default; TFLite's
+                     fixed-point rule, bit-exact with it) or float32 (fp32 scales,
+                     as XNNPACK does: faster, within a code of tflite per layer)
   --progress         progress on stderr even when it is not a terminal
 
 Exit status: 0 done; 2 bad usage, model or input (the message names the file);
@@ -44,7 +47,7 @@ int run(std::span<const std::string_view> args) {
     }
   }
   const arguments_of a(args, {"--input", "-o", "--output", "--precision", "--plan", "--data", "--calibration",
-                              "--observer", "--threads"},
+                              "--observer", "--threads", "--requantize"},
                        {"--progress"});
   if (a.positional().size() != 1) {
     throw input_error(a.positional().empty() ? "no model file given (try --help)"
@@ -60,6 +63,7 @@ int run(std::span<const std::string_view> args) {
   const auto net = load_network(model_path);
   const auto plan = resolve_plan(*net, a.value("--precision"), a.value("--plan"));
   const std::size_t threads = a.count("--threads").value_or(1);
+  const mixq::requantize_rule rule = requantize_rule_of(a.value("--requantize"));
 
   mixq::io::float_array x;
   try {
@@ -84,7 +88,7 @@ int run(std::span<const std::string_view> args) {
 
   const auto cal = calibration_for(net, plan, a.value("--data"), a.count("--calibration").value_or(1024),
                                    observer_of(a.value("--observer")), p);
-  mixq::model m(net, cal, plan, {.max_batch = 64, .threads = threads});
+  mixq::model m(net, cal, plan, {.max_batch = 64, .threads = threads, .requantize = rule});
   mixq::io::float_array y;
   const mixq::tensor_shape& out = net->output_shape();
   y.shape = out.image ? std::vector<std::size_t>{n, out.channels, out.height, out.width}
@@ -96,7 +100,7 @@ int run(std::span<const std::string_view> args) {
   } catch (const mixq::error& e) {
     throw input_error(e.what());
   }
-  mixq::model single(net, cal, plan, {.max_batch = 1, .threads = threads});
+  mixq::model single(net, cal, plan, {.max_batch = 1, .threads = threads, .requantize = rule});
   const latency_stats latency = measure_latency(single, x.data, n, std::max<std::size_t>(std::min<std::size_t>(n, 200), 50));
 
   json out_json = {{"model", model_path},
@@ -104,6 +108,7 @@ int run(std::span<const std::string_view> args) {
                    {"outputs", y.shape},
                    {"precision", plan_label(*net, plan, a.value("--precision"), a.value("--plan"))},
                    {"latency_us", latency_json(latency)},
+                   {"requantize", a.value("--requantize").value_or("tflite")},
                    {"output_file", *output}};
   fmt::print("{}\n", render(out_json));
   return 0;

@@ -47,10 +47,25 @@ struct int32_output {
   std::size_t stride = 0;  ///< elements from one row to the next
 };
 
+/// The arithmetic that takes int32 values to codes.
+enum class requantize_rule : std::uint8_t {
+  /// TFLite's: a fixed-point multiplier with double rounding (bit-exact with
+  /// TFLite's reference kernels; the default).
+  tflite,
+  /// float(x + offset) * scale in fp32, clamped to [min, max] - zero_point,
+  /// rounded half to even, plus zero_point (XNNPACK's fp32 rule: fewer
+  /// instructions, results within a code of the tflite rule's). A NaN
+  /// product gives min.
+  float32,
+};
+
 /// How int32 values are requantized to codes:
-///   q = clamp(zero_point + multiply_by_quantized_multiplier(x + offset[n], multiplier[n]), min, max)
+///   tflite: q = clamp(zero_point + multiply_by_quantized_multiplier(x + offset[n], multiplier[n]), min, max)
+///   float32: q = zero_point + round_half_even(clamp(float(x + offset[n]) * scale[n], min - zero_point, max - zero_point))
 struct requantize_params {
-  const fixed_multiplier* multiplier = nullptr;  ///< one per channel, or one
+  const fixed_multiplier* multiplier = nullptr;  ///< tflite rule: one per channel, or one
+  const float* scale = nullptr;                  ///< float32 rule: one per channel, or one
+  requantize_rule rule = requantize_rule::tflite;
   bool per_channel = false;
   const std::int32_t* offset = nullptr;  ///< added before the multiply, one per channel; may be null
   std::int32_t zero_point = 0;

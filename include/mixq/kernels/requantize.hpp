@@ -3,8 +3,9 @@
 //
 //   q = clamp(zero_point + multiply_by_quantized_multiplier(x + offset[n], multiplier[n]), min, max)
 //
-// with TFLite's double rounding, one multiplier per channel (the position n
-// along a row) or one for the whole tensor, an optional per-channel int32
+// with TFLite's double rounding (or, as an explicit option, the float32 rule of
+// requantize_rule::float32), one multiplier per channel (the position n along a
+// row) or one for the whole tensor, an optional per-channel int32
 // offset (bias, zero-point corrections), and the activation (ReLU, ReLU6)
 // folded into [min, max]. Codes are written as 8-bit lanes or packed 4/2-bit
 // rows (storage/packed.hpp layout).
@@ -13,6 +14,7 @@
 // (x + offset) * 2^shift fits in int32; shift <= 30.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -36,7 +38,16 @@ inline void check_requantize_params(const requantize_params& p, std::string_view
   if (p.bits != 8 && p.bits != 4 && p.bits != 2) {
     MIXQ_THROW(error, "{}: output bits = {}; expected 8, 4 or 2", where, p.bits);
   }
-  if (p.multiplier == nullptr) MIXQ_THROW(error, "{}: multiplier is null; expected one per channel or one", where);
+  if (p.rule == requantize_rule::tflite && p.multiplier == nullptr) {
+    MIXQ_THROW(error, "{}: multiplier is null; expected one per channel or one (requantize_rule::tflite)", where);
+  }
+  if (p.rule == requantize_rule::float32 && p.scale == nullptr) {
+    MIXQ_THROW(error, "{}: scale is null; expected one per channel or one (requantize_rule::float32)", where);
+  }
+  if (p.rule != requantize_rule::tflite && p.rule != requantize_rule::float32) {
+    MIXQ_THROW(error, "{}: rule = {} is invalid; expected requantize_rule::tflite or requantize_rule::float32", where,
+               static_cast<int>(p.rule));
+  }
   const code_range codes = code_range_of(p.bits, p.is_signed);
   if (p.min > p.max || !codes.contains(p.min) || !codes.contains(p.max)) {
     MIXQ_THROW(error, "{}: clamp [min, max] = [{}, {}] is invalid; expected {} <= min <= max <= {} ({}int{} codes)", where,
@@ -51,6 +62,27 @@ inline std::int32_t requantize_one(std::int32_t x, std::int32_t offset, fixed_mu
   const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(offset));
   const std::int64_t q = std::int64_t{zero_point} + multiply_by_quantized_multiplier(sum, m);
   return static_cast<std::int32_t>(q < lo ? lo : (q > hi ? hi : q));
+}
+
+// One value under the float32 rule. The clamp is written as the vector max/min
+// instructions compute it (x86 maxps/minps return the second operand when
+// the first is NaN), so a NaN product gives min on every path.
+inline std::int32_t requantize_one_fp32(std::int32_t x, std::int32_t offset, float scale, std::int32_t zero_point,
+                                        std::int32_t lo, std::int32_t hi) noexcept {
+  const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(x) + static_cast<std::uint32_t>(offset));
+  float f = static_cast<float>(sum) * scale;
+  const auto flo = static_cast<float>(lo - zero_point), fhi = static_cast<float>(hi - zero_point);
+  f = f > flo ? f : flo;
+  f = f < fhi ? f : fhi;
+  return static_cast<std::int32_t>(std::nearbyint(f)) + zero_point;  // the default rounding mode: half to even
+}
+
+// Channel c's code under either rule.
+inline std::int32_t requantize_at(const requantize_params& p, std::int32_t x, std::size_t c) noexcept {
+  const std::size_t k = p.per_channel ? c : 0;
+  const std::int32_t off = p.offset ? p.offset[c] : 0;
+  return p.rule == requantize_rule::float32 ? requantize_one_fp32(x, off, p.scale[k], p.zero_point, p.min, p.max)
+                                         : requantize_one(x, off, p.multiplier[k], p.zero_point, p.min, p.max);
 }
 
 // The parameters as the vector paths read them, split out of
@@ -71,6 +103,7 @@ struct requantize_plan {
 inline requantize_plan plan_requantize(const requantize_params& p, std::size_t channels) {
   requantize_plan plan;
   plan.params = p;
+  if (p.rule == requantize_rule::float32) return plan;  // the vector paths read p.scale as it is
   const std::size_t n = p.per_channel ? channels : 1;
   // Each array starts a few cache lines past a multiple of 4 KiB, so the
   // loads of one do not alias another's.
@@ -105,12 +138,7 @@ template <>
 inline void requantize_lanes<kernel_path::scalar>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                   const requantize_plan& plan, std::uint8_t* out) noexcept {
   const requantize_params& p = plan.params;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t c = c0 + i;
-    const fixed_multiplier m = p.per_channel ? p.multiplier[c] : p.multiplier[0];
-    const std::int32_t off = p.offset ? p.offset[c] : 0;
-    out[i] = static_cast<std::uint8_t>(requantize_one(x[i], off, m, p.zero_point, p.min, p.max));
-  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(requantize_at(p, x[i], c0 + i));
 }
 
 #if MIXQ_WITH_AVX512VNNI
@@ -218,10 +246,44 @@ void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c
   }
 }
 
+// The fp32 rule: a conversion, a multiply, a clamp and a rounding conversion
+// per 16 lanes (the default rounding mode rounds half to even).
+template <bool PerChannel, bool Offset>
+void requantize_avx512_fp32(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
+                            std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
+  const float* scale_at = p.scale + (PerChannel ? c0 : 0);
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(p.min - p.zero_point));
+  const __m512 hi = _mm512_set1_ps(static_cast<float>(p.max - p.zero_point));
+  const __m512i zp = _mm512_set1_epi32(p.zero_point);
+  auto lanes = [&](std::size_t i, __mmask16 m) {
+    __m512i v = _mm512_maskz_loadu_epi32(m, x + i);
+    if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, p.offset + c0 + i));
+    const __m512 scale = PerChannel ? _mm512_maskz_loadu_ps(m, scale_at + i) : _mm512_set1_ps(scale_at[0]);
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), scale);
+    f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp));
+  };
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lanes(i, 0xffff));
+  if (i < n) {
+    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm_mask_storeu_epi8(out + i, m, lanes(i, m));
+  }
+}
+
 template <>
 inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                       const requantize_plan& plan, std::uint8_t* out) noexcept {
-  if (plan.saturation) {
+  if (plan.params.rule == requantize_rule::float32) {
+    if (plan.params.per_channel) {
+      plan.params.offset ? requantize_avx512_fp32<true, true>(x, n, c0, plan, out)
+                         : requantize_avx512_fp32<true, false>(x, n, c0, plan, out);
+    } else {
+      plan.params.offset ? requantize_avx512_fp32<false, true>(x, n, c0, plan, out)
+                         : requantize_avx512_fp32<false, false>(x, n, c0, plan, out);
+    }
+  } else if (plan.saturation) {
     requantize_lanes<kernel_path::scalar>(x, n, c0, plan, out);  // INT32_MIN multipliers: rare, and exact here
   } else if (!plan.left) {
     if (plan.params.per_channel) {
@@ -267,9 +329,43 @@ MIXQ_INLINE __m256i mbqm_avx2(__m256i x, __m256i mult, __m256i shift) noexcept {
   return _mm256_sub_epi32(shifted, _mm256_cmpgt_epi32(remainder, threshold));
 }
 
+// Codes in [-128, 255], one per lane of q: the low byte of each, to out[0, 8).
+MIXQ_INLINE void store_low_bytes_avx2(__m256i q, std::uint8_t* out) noexcept {
+  const __m256i bytes = _mm256_shuffle_epi8(
+      q, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
+                          -1, -1, -1, -1, -1, -1, -1, -1));
+  const std::uint32_t low = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 0));
+  const std::uint32_t high = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 4));
+  const std::uint64_t packed = low | (std::uint64_t{high} << 32);
+  std::memcpy(out, &packed, 8);
+}
+
+inline void requantize_avx2_fp32(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
+                                 std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
+  const __m256 lo = _mm256_set1_ps(static_cast<float>(p.min - p.zero_point));
+  const __m256 hi = _mm256_set1_ps(static_cast<float>(p.max - p.zero_point));
+  const __m256i zp = _mm256_set1_epi32(p.zero_point);
+  __m256 scale = _mm256_set1_ps(p.scale[0]);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + i));
+    if (p.offset) v = _mm256_add_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.offset + c0 + i)));
+    if (p.per_channel) scale = _mm256_loadu_ps(p.scale + c0 + i);
+    __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), scale);
+    f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+    store_low_bytes_avx2(_mm256_add_epi32(_mm256_cvtps_epi32(f), zp), out + i);
+  }
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
+}
+
 template <>
 inline void requantize_lanes<kernel_path::avx2>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                 const requantize_plan& plan, std::uint8_t* out) noexcept {
+  if (plan.params.rule == requantize_rule::float32) {
+    requantize_avx2_fp32(x, n, c0, plan, out);
+    return;
+  }
   const requantize_params& p = plan.params;
   __m256i mult = _mm256_set1_epi32(p.multiplier[0].multiplier);
   __m256i shift = _mm256_set1_epi32(p.multiplier[0].shift);
@@ -290,15 +386,7 @@ inline void requantize_lanes<kernel_path::avx2>(const std::int32_t* x, std::size
       shift = _mm256_permute2x128_si256(a, b, 0x31);
     }
     __m256i q = _mm256_add_epi32(mbqm_avx2(v, mult, shift), zp);
-    q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
-    // Codes are in [-128, 255]: keep the low byte of each lane.
-    const __m256i bytes = _mm256_shuffle_epi8(
-        q, _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
-                            -1, -1, -1, -1, -1, -1, -1, -1));
-    const std::uint32_t low = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 0));
-    const std::uint32_t high = static_cast<std::uint32_t>(_mm256_extract_epi32(bytes, 4));
-    const std::uint64_t packed = low | (std::uint64_t{high} << 32);
-    std::memcpy(out + i, &packed, 8);
+    store_low_bytes_avx2(_mm256_min_epi32(_mm256_max_epi32(q, lo), hi), out + i);
   }
   if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
@@ -319,9 +407,42 @@ MIXQ_INLINE int32x4_t mbqm_neon(int32x4_t x, int32x4_t mult, int32x4_t shift) no
   return vrshlq_s32(fixed, right);
 }
 
+// Codes in [-128, 255], one per lane of q: the low byte of each, to out[0, 4).
+MIXQ_INLINE void store_low_bytes_neon(int32x4_t q, std::uint8_t* out) noexcept {
+  const int16x4_t narrow16 = vmovn_s32(q);
+  const int8x8_t narrow8 = vmovn_s16(vcombine_s16(narrow16, narrow16));
+  const std::uint32_t bytes = vget_lane_u32(vreinterpret_u32_s8(narrow8), 0);
+  std::memcpy(out, &bytes, 4);
+}
+
+// The fp32 rule: vmaxnm/vminnm return the number when the other operand is
+// a NaN, as the scalar rule's clamp does; vcvtn rounds half to even.
+inline void requantize_neon_fp32(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
+                                 std::uint8_t* out) noexcept {
+  const requantize_params& p = plan.params;
+  const float32x4_t lo = vdupq_n_f32(static_cast<float>(p.min - p.zero_point));
+  const float32x4_t hi = vdupq_n_f32(static_cast<float>(p.max - p.zero_point));
+  const int32x4_t zp = vdupq_n_s32(p.zero_point);
+  float32x4_t scale = vdupq_n_f32(p.scale[0]);
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    int32x4_t v = vld1q_s32(x + i);
+    if (p.offset) v = vaddq_s32(v, vld1q_s32(p.offset + c0 + i));
+    if (p.per_channel) scale = vld1q_f32(p.scale + c0 + i);
+    float32x4_t f = vmulq_f32(vcvtq_f32_s32(v), scale);
+    f = vminnmq_f32(vmaxnmq_f32(f, lo), hi);
+    store_low_bytes_neon(vaddq_s32(vcvtnq_s32_f32(f), zp), out + i);
+  }
+  if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
+}
+
 template <>
 inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                 const requantize_plan& plan, std::uint8_t* out) noexcept {
+  if (plan.params.rule == requantize_rule::float32) {
+    requantize_neon_fp32(x, n, c0, plan, out);
+    return;
+  }
   const requantize_params& p = plan.params;
   int32x4_t mult = vdupq_n_s32(p.multiplier[0].multiplier);
   int32x4_t shift = vdupq_n_s32(p.multiplier[0].shift);
@@ -337,12 +458,8 @@ inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size
       mult = pairs.val[0];
       shift = pairs.val[1];
     }
-    int32x4_t q = vaddq_s32(mbqm_neon(v, mult, shift), zp);
-    q = vminq_s32(vmaxq_s32(q, lo), hi);
-    const int16x4_t narrow16 = vmovn_s32(q);
-    const int8x8_t narrow8 = vmovn_s16(vcombine_s16(narrow16, narrow16));
-    const std::uint32_t bytes = vget_lane_u32(vreinterpret_u32_s8(narrow8), 0);
-    std::memcpy(out + i, &bytes, 4);
+    const int32x4_t q = vaddq_s32(mbqm_neon(v, mult, shift), zp);
+    store_low_bytes_neon(vminq_s32(vmaxq_s32(q, lo), hi), out + i);
   }
   if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }

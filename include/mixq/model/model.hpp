@@ -57,6 +57,10 @@ struct model_options {
   std::size_t max_batch = 32;  ///< samples per pass; larger runs go in passes of this many
   std::size_t threads = 1;     ///< worker threads for the layers (rows split among them)
   weight_rounding rounding = weight_rounding::minmax;
+  /// How convolutions and dense layers requantize their sums to codes:
+  /// TFLite's fixed-point rule (bit-exact with TFLite), or fp32 (faster,
+  /// within a code of it). Adds, pooling and code tables keep TFLite's rule.
+  requantize_rule requantize = requantize_rule::tflite;
 };
 
 /// The kernel instantiation of a layer at W-bit weights and A-bit activations.
@@ -107,6 +111,10 @@ public:
       : net_(std::move(net)), cal_(std::move(calibration)), opt_(options), pool_(options.threads) {
     if (!net_) MIXQ_THROW(error, "mixq::model: the network is null");
     if (opt_.max_batch == 0) MIXQ_THROW(error, "mixq::model: options.max_batch = 0; expected >= 1");
+    if (opt_.requantize != requantize_rule::tflite && opt_.requantize != requantize_rule::float32) {
+      MIXQ_THROW(error, "mixq::model: options.requantize = {} is invalid; expected requantize_rule::tflite or float32",
+                 static_cast<int>(opt_.requantize));
+    }
     const auto& layers = net_->layers();
     weighted_of_.assign(layers.size(), no_layer);
     for (std::size_t w = 0; w < net_->weighted_layers().size(); ++w) weighted_of_[net_->weighted_layers()[w]] = w;

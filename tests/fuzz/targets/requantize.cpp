@@ -1,8 +1,10 @@
 // Differential: requantize_kernel of the best architecture this build has
 // against its scalar twin: any accumulators, multipliers, offsets, zero
 // points and clamps within the rule's precondition ((x + offset) * 2^shift
-// fits in int32), 8-, 4- and 2-bit outputs, per-tensor and per-channel.
+// fits in int32), 8-, 4- and 2-bit outputs, per-tensor and per-channel;
+// and the float32 rule with any float scales (NaN, infinities, subnormals).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -51,6 +53,13 @@ MIXQ_FUZZ_TARGET(requantize) {
   p.max = static_cast<std::int32_t>(in.in_range(0, static_cast<std::size_t>(hi - lo))) + lo;
   p.multiplier = multiplier.data();
   p.offset = with_offset ? offset.data() : nullptr;
+  // Last, so inputs that end earlier keep the tflite rule.
+  std::vector<float> scale(channels);
+  if (in.take<std::uint8_t>() % 2 == 1) {
+    for (auto& s : scale) s = std::bit_cast<float>(in.take<std::uint32_t>());
+    p.rule = mixq::requantize_rule::float32;
+    p.scale = scale.data();
+  }
 
   const std::size_t row_bytes = mixq::packed_row_bytes(cols, p.bits);
   const std::size_t out_stride = row_bytes + in.in_range(0, 2);
@@ -68,8 +77,10 @@ MIXQ_FUZZ_TARGET(requantize) {
       const std::int32_t ref = mixq::reference::read_code(want.data() + r * row_bytes, c, p.bits, p.is_signed);
       if (got != ref) {
         const auto m = multiplier[p.per_channel ? c : 0];
-        mixq_fuzz::fail("requantize to {}-bit: x[{}][{}] = {}, offset {}, multiplier {} shift {}: kernel {} twin {}",
-                        p.bits, r, c, x[r * x_stride + c], offset[c], m.multiplier, m.shift, got, ref);
+        mixq_fuzz::fail("requantize to {}-bit: x[{}][{}] = {}, offset {}, multiplier {} shift {} (scale {}, {}): kernel "
+                        "{} twin {}",
+                        p.bits, r, c, x[r * x_stride + c], offset[c], m.multiplier, m.shift, scale[p.per_channel ? c : 0],
+                        p.rule == mixq::requantize_rule::float32 ? "float32" : "tflite", got, ref);
       }
     }
   }

@@ -88,6 +88,17 @@ mixq::requantize_params random_requantize(random_source& r, const std::vector<mi
   return p;
 }
 
+// Half the time, p under the float32 rule with the same real multipliers as m
+// (the scales live in `scales`).
+void fp32_sometimes(random_source& r, mixq::requantize_params& p, const std::vector<mixq::fixed_multiplier>& m,
+                    std::vector<float>& scales) {
+  if (!r.coin()) return;
+  scales.resize(m.size());
+  for (std::size_t c = 0; c < m.size(); ++c) scales[c] = static_cast<float>(mixq::to_real(m[c]));
+  p.rule = mixq::requantize_rule::float32;
+  p.scale = scales.data();
+}
+
 }  // namespace
 
 TEST_CASE("pack and unpack match the reference for every width", "[kernels][pack]") {
@@ -300,6 +311,83 @@ TEST_CASE("requantize matches TFLite's rule lane by lane", "[kernels][requantize
   }
 }
 
+TEST_CASE("requantize under the float32 rule matches its twin and the arithmetic", "[kernels][requantize]") {
+  random_source r(16);
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int bits : {8, 4, 2}) {
+        for (bool is_signed : {false, true}) {
+          for (int trial = 0; trial < 4; ++trial) {
+            const std::size_t rows = r.size(1, 3), cols = r.size(1, 100);
+            std::vector<std::int32_t> x(rows * cols);
+            for (auto& v : x) v = r.integer(-(1 << 22), 1 << 22);
+            x[0] = std::numeric_limits<std::int32_t>::min();
+            const auto m = random_multipliers(r, r.coin() ? cols : 1);
+            auto p = random_requantize(r, m, bits, is_signed);
+            std::vector<float> scales(m.size());
+            for (std::size_t c = 0; c < m.size(); ++c) scales[c] = static_cast<float>(mixq::to_real(m[c]));
+            auto tflite = p;
+            p.rule = mixq::requantize_rule::float32;
+            p.scale = scales.data();
+            std::vector<std::int32_t> offset(cols);
+            for (auto& o : offset) o = r.integer(-1000, 1000);
+            if (r.coin()) p.offset = tflite.offset = offset.data();
+            const std::size_t row_bytes = mixq::packed_row_bytes(cols, bits);
+            std::vector<std::uint8_t> out(rows * row_bytes, 0);
+            const mixq::requantize_args ra{.x = x.data(), .rows = rows, .cols = cols, .x_stride = cols, .params = p,
+                                           .out = out.data(), .out_stride = row_bytes};
+            table.requantize(ra);
+            INFO("bits " << bits << " signed " << is_signed << " cols " << cols << " per-channel " << p.per_channel);
+            REQUIRE(out == mixq::reference::requantize(ra));
+            // The same real multipliers under TFLite's rule: a code apart at most.
+            auto ta = ra;
+            ta.params = tflite;
+            const auto other = mixq::reference::requantize(ta);
+            for (std::size_t i = 0; i < rows; ++i) {
+              for (std::size_t c = 0; c < cols; ++c) {
+                const auto a = mixq::reference::read_code(out.data() + i * row_bytes, c, bits, is_signed);
+                const auto b = mixq::reference::read_code(other.data() + i * row_bytes, c, bits, is_signed);
+                REQUIRE(std::abs(a - b) <= 1);
+              }
+            }
+          }
+        }
+      }
+      SECTION("ties to even, the clamp, and scales that are not finite") {
+        const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+        // x * scale, then the code the rule gives, zero point 3 and clamp [-128, 127].
+        const std::vector<std::int32_t> x = {1, 3, 5, -1, -3, -5, 7, 1000, -1000, 1, 0, -1, 2, 0, 0, 9};
+        const std::vector<float> s = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.25f, 1.0f,
+                                      1.0f, nan, nan, inf,  inf,  0.0f, 1.0f, 1.0f / 3.0f};
+        const std::vector<int> want = {3, 5, 5, 3, 1, 1, 5, 127, -128, -128, -128, -128, 127, 3, 3, 6};
+        mixq::requantize_params p;
+        p.rule = mixq::requantize_rule::float32;
+        p.scale = s.data();
+        p.per_channel = true;
+        p.zero_point = 3;
+        std::vector<std::uint8_t> out(x.size(), 0);
+        const mixq::requantize_args ra{.x = x.data(), .rows = 1, .cols = x.size(), .x_stride = x.size(), .params = p,
+                                       .out = out.data(), .out_stride = x.size()};
+        table.requantize(ra);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          INFO("x " << x[i] << " scale " << s[i]);
+          CHECK(static_cast<std::int8_t>(out[i]) == want[i]);
+        }
+        REQUIRE(out == mixq::reference::requantize(ra));
+      }
+      SECTION("a null scale is an error") {
+        mixq::requantize_params p;
+        p.rule = mixq::requantize_rule::float32;
+        std::vector<std::int32_t> x(4, 0);
+        std::vector<std::uint8_t> out(4, 0);
+        REQUIRE_THROWS_WITH(table.requantize({.x = x.data(), .rows = 1, .cols = 4, .x_stride = 4, .params = p,
+                                              .out = out.data(), .out_stride = 4}),
+                            Catch::Contains("scale is null"));
+      }
+    }
+  }
+}
+
 namespace {
 
 struct gemm_case {
@@ -345,7 +433,10 @@ void check_gemm(const kernel_table& table, random_source& r, const gemm_case& gc
   for (int obits : {8, 4, 2}) {
     const bool out_signed = r.coin();
     const auto mult = random_multipliers(r, r.coin() ? n : 1);
-    const auto p = random_requantize(r, mult, obits, out_signed);
+    auto p = random_requantize(r, mult, obits, out_signed);
+    std::vector<float> scales;
+    fp32_sometimes(r, p, mult, scales);
+    INFO("requantize rule " << (p.rule == mixq::requantize_rule::float32 ? "fp32" : "tflite"));
     const std::size_t row_bytes = mixq::packed_row_bytes(n, obits);
     std::vector<std::uint8_t> q((rows.begin + rm) * row_bytes, 0);
     table.gemm_rq(a, packed, bias_ptr, {q.data(), row_bytes, p}, rows);
@@ -526,7 +617,9 @@ void check_conv(const kernel_table& table, random_source& r, const mixq::conv2d_
   }
 
   const auto mult = random_multipliers(r, out_channels);
-  const auto p = random_requantize(r, mult, 8, true);
+  auto p = random_requantize(r, mult, 8, true);
+  std::vector<float> scales;
+  fp32_sometimes(r, p, mult, scales);
   std::vector<std::uint8_t> q(s.out_pixels() * out_channels, 0);
   table.conv_rq(s, in, packed, bias.data(), {q.data(), out_channels, p}, {});
   REQUIRE(q == mixq::reference::requantize(
@@ -603,7 +696,9 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
         table.depthwise_i32(s, in, w.data(), bias_ptr, {c.data(), s.channels}, {});
         REQUIRE(c == want);
         const auto mult = random_multipliers(r, s.channels);
-        const auto p = random_requantize(r, mult, 4, false);
+        auto p = random_requantize(r, mult, 4, false);
+        std::vector<float> scales;
+        fp32_sometimes(r, p, mult, scales);
         const std::size_t row_bytes = mixq::packed_row_bytes(s.channels, 4);
         std::vector<std::uint8_t> q(s.out_pixels() * row_bytes, 0);
         table.depthwise_rq(s, in, w.data(), bias_ptr, {q.data(), row_bytes, p}, {});

@@ -18,15 +18,16 @@ struct model_arch {
   bool (*available)();
   std::vector<float> (*run)(const std::shared_ptr<const mixq::network>& net, const mixq::activation_calibration& cal,
                             const mixq::precision_plan& plan, const std::vector<float>& x, std::size_t n,
-                            std::size_t threads);
+                            const mixq::model_options& options);
 };
 
 template <class Arch>
 model_arch make_model_arch() {
   return {Arch::name(), [] { return mixq::available<Arch>(); },
           [](const std::shared_ptr<const mixq::network>& net, const mixq::activation_calibration& cal,
-             const mixq::precision_plan& plan, const std::vector<float>& x, std::size_t n, std::size_t threads) {
-            mixq::basic_model<mixq::kernel_backend<Arch>> m(net, cal, plan, {.max_batch = 4, .threads = threads});
+             const mixq::precision_plan& plan, const std::vector<float>& x, std::size_t n,
+             const mixq::model_options& options) {
+            mixq::basic_model<mixq::kernel_backend<Arch>> m(net, cal, plan, options);
             return m.run(x, n);
           }};
 }

@@ -83,18 +83,42 @@ TEST_CASE("model: every plan on the deployed kernels equals the scalar twins bit
     const std::size_t n = 6;
     const auto x = random_inputs(*net, n, 9);
     for (const auto& plan : test_plans(*net, 17)) {
-      INFO("plan " << describe(*net, plan));
-      reference_model oracle(net, cal, plan);
-      const auto expected = oracle.run(x, n);
-      model m(net, cal, plan, {.max_batch = 4});
-      CHECK(m.run(x, n) == expected);
-      for (const auto& arch : mixq_test::model_archs()) {
-        if (!arch.available()) continue;
-        INFO("kernels " << arch.name);
-        CHECK(arch.run(net, cal, plan, x, n, 1) == expected);
-        CHECK(arch.run(net, cal, plan, x, n, 2) == expected);  // two threads split the rows
+      for (const requantize_rule rule : {requantize_rule::tflite, requantize_rule::float32}) {
+        INFO("plan " << describe(*net, plan) << (rule == requantize_rule::float32 ? " (float32 requantize)" : ""));
+        reference_model oracle(net, cal, plan, {.requantize = rule});
+        const auto expected = oracle.run(x, n);
+        model m(net, cal, plan, {.max_batch = 4, .requantize = rule});
+        CHECK(m.run(x, n) == expected);
+        for (const auto& arch : mixq_test::model_archs()) {
+          if (!arch.available()) continue;
+          INFO("kernels " << arch.name);
+          CHECK(arch.run(net, cal, plan, x, n, {.max_batch = 4, .threads = 1, .requantize = rule}) == expected);
+          // two threads split the rows
+          CHECK(arch.run(net, cal, plan, x, n, {.max_batch = 4, .threads = 2, .requantize = rule}) == expected);
+        }
       }
     }
+  }
+}
+
+TEST_CASE("model: the float32 requantize rule stays close to TFLite's", "[model]") {
+  for (const auto& net : test_networks()) {
+    const auto calib = random_inputs(*net, 16, 41);
+    const auto cal = calibrate(net, calib, 16);
+    const auto x = random_inputs(*net, 4, 43);
+    model a(net, cal, {.all = {8, 8}});
+    model b(net, cal, {.all = {8, 8}}, {.requantize = requantize_rule::float32});
+    const auto ya = a.run(x, 4), yb = b.run(x, 4);
+    REQUIRE(ya.size() == yb.size());
+    // The rules differ by a code at most in each layer (the kernel tests
+    // show it); through the network that stays well below the 8-bit noise.
+    double signal = 0, noise = 0;
+    for (std::size_t i = 0; i < ya.size(); ++i) {
+      signal += ya[i] * ya[i];
+      noise += (ya[i] - yb[i]) * (ya[i] - yb[i]);
+    }
+    CHECK(noise <= signal * 1e-3);
+    CHECK(ya != yb);  // the option changes something: it is not ignored
   }
 }
 

@@ -232,16 +232,25 @@ void basic_model<Backend>::compile() {
         st.clamp = clamp;
       } else {
         const activation_params& out = slots_[to].params;
-        st.multipliers.resize(m.n);
-        // The accumulators' reach: K products of codes, plus the bias.
-        const double products = 255.0 * std::ldexp(1.0, p.w_bits - 1) * static_cast<double>(m.k);
-        const std::string where = where_of(i);
-        for (std::size_t c = 0; c < m.n; ++c) {
-          st.multipliers[c] = detail::multiplier_of(
-              static_cast<double>(in.scale) * static_cast<double>(w.q.scale[c]) / static_cast<double>(out.scale),
-              products + std::fabs(static_cast<double>(st.bias[c])), where);
+        auto real_multiplier = [&](std::size_t c) {
+          return static_cast<double>(in.scale) * static_cast<double>(w.q.scale[c]) / static_cast<double>(out.scale);
+        };
+        if (opt_.requantize == requantize_rule::float32) {
+          st.output_scale.resize(m.n);
+          for (std::size_t c = 0; c < m.n; ++c) st.output_scale[c] = static_cast<float>(real_multiplier(c));
+          st.requantize.scale = st.output_scale.data();
+        } else {
+          st.multipliers.resize(m.n);
+          // The accumulators' reach: K products of codes, plus the bias.
+          const double products = 255.0 * std::ldexp(1.0, p.w_bits - 1) * static_cast<double>(m.k);
+          const std::string where = where_of(i);
+          for (std::size_t c = 0; c < m.n; ++c) {
+            st.multipliers[c] =
+                detail::multiplier_of(real_multiplier(c), products + std::fabs(static_cast<double>(st.bias[c])), where);
+          }
+          st.requantize.multiplier = st.multipliers.data();
         }
-        st.requantize.multiplier = st.multipliers.data();
+        st.requantize.rule = opt_.requantize;
         st.requantize.per_channel = true;
         st.requantize.zero_point = out.zero_point;
         std::tie(st.requantize.min, st.requantize.max) = detail::clamp_codes(clamp, out);

@@ -184,8 +184,7 @@ void basic_model<Backend>::depthwise_general(const detail::weighted_step<kernel_
     } else {
       const requantize_params& r = out.params;
       for (std::size_t i = 0; i < c; ++i) {
-        out.data[p * out.stride + i] = static_cast<std::uint8_t>(
-            detail::requantize_one(sums[i], 0, r.multiplier[i], r.zero_point, r.min, r.max));
+        out.data[p * out.stride + i] = static_cast<std::uint8_t>(detail::requantize_at(r, sums[i], i));
       }
     }
   }

@@ -50,8 +50,9 @@ struct weighted_step {
   Kernel kernel;
   std::vector<std::int32_t> bias;              ///< in units of in_scale * w_scale[n]
   std::vector<fixed_multiplier> multipliers;   ///< code output: in_scale * w_scale[n] / out_scale
-  std::vector<float> output_scale;             ///< float output: in_scale * w_scale[n]
-  requantize_params requantize{};              ///< code output (multiplier points into `multipliers`)
+  std::vector<float> output_scale;             ///< float output: in_scale * w_scale[n]; code output under
+                                               ///< requantize_rule::float32: in_scale * w_scale[n] / out_scale
+  requantize_params requantize{};              ///< code output (points into `multipliers` or `output_scale`)
   fused_clamp clamp;                           ///< float output
 };
 
