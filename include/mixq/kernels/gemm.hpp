@@ -317,14 +317,14 @@ void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, s
   plan.params.offset = offset - n0;  // requantize_lanes indexes channels from n0
   const int bits = plan.params.bits;
   alignas(64) std::uint8_t lanes[512];
+  if (bits == 8) {
+    requantize_rows<P>(tile, panel, rows, width, n0, plan, out.data + m0 * out.stride + n0, out.stride);
+    return;
+  }
   for (std::size_t r = 0; r < rows; ++r) {
     std::uint8_t* o = out.data + (m0 + r) * out.stride;
-    if (bits == 8) {
-      requantize_lanes<P>(tile + r * panel, width, n0, plan, o + n0);
-    } else {
-      requantize_lanes<P>(tile + r * panel, width, n0, plan, lanes);
-      pack_lanes<P>(lanes, width, bits, o + n0 * static_cast<std::size_t>(bits) / 8);
-    }
+    requantize_lanes<P>(tile + r * panel, width, n0, plan, lanes);
+    pack_lanes<P>(lanes, width, bits, o + n0 * static_cast<std::size_t>(bits) / 8);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
@@ -202,14 +203,42 @@ void requantize_avx512(const std::int32_t* x, std::size_t n, std::size_t c0, con
   if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
 
+// Rows [0, rows) of n values each (x_stride apart in, out_stride apart out),
+// channels c0 + i along each row: the vector paths below take 16 channels'
+// parameters once and run them down every row.
+struct requantize_block {
+  const std::int32_t* x;
+  std::size_t x_stride, rows, n, c0;
+  std::uint8_t* out;
+  std::size_t out_stride;
+
+  // f(i, mask, full) for each group of 16 lanes (the last one under a mask).
+  template <class F>
+  MIXQ_INLINE void for_each_group(F&& f) const noexcept {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) f(i, __mmask16(0xffff), std::true_type{});
+    if (i < n) f(i, static_cast<__mmask16>((1u << (n - i)) - 1u), std::false_type{});
+  }
+
+  template <class Full>
+  MIXQ_INLINE void store(std::size_t r, std::size_t i, __mmask16 m, Full, __m128i codes) const noexcept {
+    std::uint8_t* at = out + r * out_stride + i;
+    if constexpr (Full::value) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(at), codes);
+    } else {
+      _mm_mask_storeu_epi8(at, m, codes);
+    }
+  }
+};
+
 // The same for multipliers below one (every shift <= 0, the usual case):
 // no left shift, and the rounding divide's constants loaded from the plan.
-// The tail runs under a mask rather than in scalar code.
 template <bool PerChannel, bool Offset>
-void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
-                             std::uint8_t* out) noexcept {
+void requantize_avx512_right(const requantize_block& block, const requantize_plan& plan) noexcept {
+  // A copy the code stores cannot alias (they are bytes), so it stays in registers.
+  const requantize_block b = block;
   const requantize_params& p = plan.params;
-  const std::size_t c = PerChannel ? c0 : 0;
+  const std::size_t c = PerChannel ? b.c0 : 0;
   const std::int32_t* mult_at = plan.multiplier + c;
   const std::int32_t* right_at = plan.right + c;
   const std::int32_t* mask_at = plan.mask + c;
@@ -217,9 +246,8 @@ void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c
   const __m512i zp = _mm512_set1_epi32(p.zero_point);
   const __m512i lo = _mm512_set1_epi32(p.min);
   const __m512i hi = _mm512_set1_epi32(p.max);
-  auto lanes = [&](std::size_t i, __mmask16 m) {
-    __m512i v = _mm512_maskz_loadu_epi32(m, x + i);
-    if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, p.offset + c0 + i));
+  b.for_each_group([&](std::size_t i, __mmask16 m, auto full) {
+    const __m512i offset = Offset ? _mm512_maskz_loadu_epi32(m, p.offset + b.c0 + i) : _mm512_setzero_si512();
     __m512i mult, right, mask, half;
     if constexpr (PerChannel) {
       mult = _mm512_maskz_loadu_epi32(m, mult_at + i);
@@ -232,74 +260,76 @@ void requantize_avx512_right(const std::int32_t* x, std::size_t n, std::size_t c
       mask = _mm512_set1_epi32(mask_at[0]);
       half = _mm512_set1_epi32(half_at[0]);
     }
-    const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(v, mult), right, mask, half), zp);
-    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi));
-  };
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    _mm_prefetch(reinterpret_cast<const char*>(x + i) + requantize_prefetch_bytes, _MM_HINT_T0);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lanes(i, 0xffff));
-  }
-  if (i < n) {
-    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm_mask_storeu_epi8(out + i, m, lanes(i, m));
-  }
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      const std::int32_t* at = b.x + r * b.x_stride + i;
+      _mm_prefetch(reinterpret_cast<const char*>(at) + requantize_prefetch_bytes, _MM_HINT_T0);
+      __m512i v = _mm512_maskz_loadu_epi32(m, at);
+      if constexpr (Offset) v = _mm512_add_epi32(v, offset);
+      const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(v, mult), right, mask, half), zp);
+      b.store(r, i, m, full, _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi)));
+    }
+  });
 }
 
-// The fp32 rule: a conversion, a multiply, a clamp and a rounding conversion
-// per 16 lanes (the default rounding mode rounds half to even).
+// The float32 rule: a conversion, a multiply, a clamp and a rounding
+// conversion per 16 lanes (the default rounding mode rounds half to even).
 template <bool PerChannel, bool Offset>
-void requantize_avx512_fp32(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
-                            std::uint8_t* out) noexcept {
+void requantize_avx512_fp32(const requantize_block& block, const requantize_plan& plan) noexcept {
+  // A copy the code stores cannot alias (they are bytes), so it stays in registers.
+  const requantize_block b = block;
   const requantize_params& p = plan.params;
-  const float* scale_at = p.scale + (PerChannel ? c0 : 0);
+  const float* scale_at = p.scale + (PerChannel ? b.c0 : 0);
   const __m512 lo = _mm512_set1_ps(static_cast<float>(p.min - p.zero_point));
   const __m512 hi = _mm512_set1_ps(static_cast<float>(p.max - p.zero_point));
   const __m512i zp = _mm512_set1_epi32(p.zero_point);
-  auto lanes = [&](std::size_t i, __mmask16 m) {
-    __m512i v = _mm512_maskz_loadu_epi32(m, x + i);
-    if constexpr (Offset) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(m, p.offset + c0 + i));
+  b.for_each_group([&](std::size_t i, __mmask16 m, auto full) {
+    const __m512i offset = Offset ? _mm512_maskz_loadu_epi32(m, p.offset + b.c0 + i) : _mm512_setzero_si512();
     const __m512 scale = PerChannel ? _mm512_maskz_loadu_ps(m, scale_at + i) : _mm512_set1_ps(scale_at[0]);
-    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), scale);
-    f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp));
-  };
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), lanes(i, 0xffff));
-  if (i < n) {
-    const auto m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm_mask_storeu_epi8(out + i, m, lanes(i, m));
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      __m512i v = _mm512_maskz_loadu_epi32(m, b.x + r * b.x_stride + i);
+      if constexpr (Offset) v = _mm512_add_epi32(v, offset);
+      __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), scale);
+      f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+      b.store(r, i, m, full, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+    }
+  });
+}
+
+inline void requantize_rows_avx512(const requantize_block& b, const requantize_plan& plan) noexcept {
+  const bool per_channel = plan.params.per_channel, offset = plan.params.offset != nullptr;
+  if (plan.params.rule == requantize_rule::float32) {
+    if (per_channel) {
+      offset ? requantize_avx512_fp32<true, true>(b, plan) : requantize_avx512_fp32<true, false>(b, plan);
+    } else {
+      offset ? requantize_avx512_fp32<false, true>(b, plan) : requantize_avx512_fp32<false, false>(b, plan);
+    }
+  } else if (!plan.saturation && !plan.left) {
+    if (per_channel) {
+      offset ? requantize_avx512_right<true, true>(b, plan) : requantize_avx512_right<true, false>(b, plan);
+    } else {
+      offset ? requantize_avx512_right<false, true>(b, plan) : requantize_avx512_right<false, false>(b, plan);
+    }
+  } else {
+    for (std::size_t r = 0; r < b.rows; ++r) {
+      const std::int32_t* x = b.x + r * b.x_stride;
+      std::uint8_t* out = b.out + r * b.out_stride;
+      if (plan.saturation) {
+        requantize_lanes<kernel_path::scalar>(x, b.n, b.c0, plan, out);  // INT32_MIN multipliers: rare, and exact here
+      } else if (per_channel) {
+        offset ? requantize_avx512<true, true>(x, b.n, b.c0, plan, out)
+               : requantize_avx512<true, false>(x, b.n, b.c0, plan, out);
+      } else {
+        offset ? requantize_avx512<false, true>(x, b.n, b.c0, plan, out)
+               : requantize_avx512<false, false>(x, b.n, b.c0, plan, out);
+      }
+    }
   }
 }
 
 template <>
 inline void requantize_lanes<kernel_path::avx512vnni>(const std::int32_t* x, std::size_t n, std::size_t c0,
                                                       const requantize_plan& plan, std::uint8_t* out) noexcept {
-  if (plan.params.rule == requantize_rule::float32) {
-    if (plan.params.per_channel) {
-      plan.params.offset ? requantize_avx512_fp32<true, true>(x, n, c0, plan, out)
-                         : requantize_avx512_fp32<true, false>(x, n, c0, plan, out);
-    } else {
-      plan.params.offset ? requantize_avx512_fp32<false, true>(x, n, c0, plan, out)
-                         : requantize_avx512_fp32<false, false>(x, n, c0, plan, out);
-    }
-  } else if (plan.saturation) {
-    requantize_lanes<kernel_path::scalar>(x, n, c0, plan, out);  // INT32_MIN multipliers: rare, and exact here
-  } else if (!plan.left) {
-    if (plan.params.per_channel) {
-      plan.params.offset ? requantize_avx512_right<true, true>(x, n, c0, plan, out)
-                         : requantize_avx512_right<true, false>(x, n, c0, plan, out);
-    } else {
-      plan.params.offset ? requantize_avx512_right<false, true>(x, n, c0, plan, out)
-                         : requantize_avx512_right<false, false>(x, n, c0, plan, out);
-    }
-  } else if (plan.params.per_channel) {
-    plan.params.offset ? requantize_avx512<true, true>(x, n, c0, plan, out)
-                       : requantize_avx512<true, false>(x, n, c0, plan, out);
-  } else {
-    plan.params.offset ? requantize_avx512<false, true>(x, n, c0, plan, out)
-                       : requantize_avx512<false, false>(x, n, c0, plan, out);
-  }
+  requantize_rows_avx512({x, 0, 1, n, c0, out, 0}, plan);
 }
 #endif
 
@@ -464,6 +494,20 @@ inline void requantize_lanes<kernel_path::neon>(const std::int32_t* x, std::size
   if (i < n) requantize_lanes<kernel_path::scalar>(x + i, n - i, c0 + i, plan, out + i);
 }
 #endif
+
+// requantize_lanes over `rows` rows: row r from x + r * x_stride to
+// out + r * out_stride (a GEMM tile's rows).
+template <kernel_path P>
+void requantize_rows(const std::int32_t* x, std::size_t x_stride, std::size_t rows, std::size_t n, std::size_t c0,
+                     const requantize_plan& plan, std::uint8_t* out, std::size_t out_stride) noexcept {
+#if MIXQ_WITH_AVX512VNNI
+  if constexpr (P == kernel_path::avx512vnni) {
+    requantize_rows_avx512({x, x_stride, rows, n, c0, out, out_stride}, plan);
+    return;
+  }
+#endif
+  for (std::size_t r = 0; r < rows; ++r) requantize_lanes<P>(x + r * x_stride, n, c0, plan, out + r * out_stride);
+}
 
 }  // namespace detail
 
