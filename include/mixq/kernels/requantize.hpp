@@ -445,7 +445,7 @@ MIXQ_INLINE void store_low_bytes_neon(int32x4_t q, std::uint8_t* out) noexcept {
   std::memcpy(out, &bytes, 4);
 }
 
-// The fp32 rule: vmaxnm/vminnm return the number when the other operand is
+// The float32 rule: vmaxnm/vminnm return the number when the other operand is
 // a NaN, as the scalar rule's clamp does; vcvtn rounds half to even.
 inline void requantize_neon_fp32(const std::int32_t* x, std::size_t n, std::size_t c0, const requantize_plan& plan,
                                  std::uint8_t* out) noexcept {
