@@ -1,7 +1,7 @@
 cmake_minimum_required(VERSION 3.25)
 # The quick start's main job: `mixq ohq` on a committed network, its JSON
 # report and files in OUT, then the human-readable summary on the terminal.
-#   TOOL the mixq tool; MODEL, DATA, OUT; BUDGET (e.g. latency=0.8)
+#   TOOL the mixq tool; MODEL, DATA, OUT; BUDGET (e.g. size=0.5 or latency=0.8)
 file(MAKE_DIRECTORY "${OUT}")
 message(STATUS "mixq ohq ${MODEL} --data ${DATA} --budget ${BUDGET} --out ${OUT} (about a minute)")
 execute_process(COMMAND "${TOOL}" ohq "${MODEL}" --data "${DATA}" --budget "${BUDGET}" --out "${OUT}" --progress
