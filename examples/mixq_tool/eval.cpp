@@ -93,7 +93,7 @@ int eval(std::span<const std::string_view> args) {
               {"top1_agreement_with_fp32", static_cast<double>(agree) / static_cast<double>(test.size())},
               {"latency_us", latency_json(latency)},
               {"threads", threads},
-              {"requantize", a.value("--requantize").value_or("tflite")},
+              {"requantize", std::string(requantize_rule_name(rule))},
               {"kernels", std::string(kernel_arch())}};
   if (needs_calibration(*net, plan)) {
     out["calibration"] = {{"observer", std::string(mixq::to_string(observer))},

@@ -193,9 +193,15 @@ mixq::activation_observer observer_of(const std::optional<std::string>& name) {
   throw input_error(fmt::format("--observer is '{}'; expected minmax, histogram, percentile, mse or entropy", *name));
 }
 
+std::string_view requantize_rule_name(mixq::requantize_rule rule) {
+  return rule == mixq::requantize_rule::float32 ? "float32" : "tflite";
+}
+
 mixq::requantize_rule requantize_rule_of(const std::optional<std::string>& name) {
-  if (!name || *name == "tflite") return mixq::requantize_rule::tflite;
-  if (*name == "float32") return mixq::requantize_rule::float32;
+  if (!name) return mixq::requantize_rule::tflite;
+  for (const auto rule : {mixq::requantize_rule::tflite, mixq::requantize_rule::float32}) {
+    if (*name == requantize_rule_name(rule)) return rule;
+  }
   throw input_error(fmt::format("--requantize is '{}'; expected tflite or float32", *name));
 }
 

@@ -83,8 +83,9 @@ json plan_choices(const mixq::network& net, const mixq::precision_plan& plan);
 /// --observer NAME.
 mixq::activation_observer observer_of(const std::optional<std::string>& name);
 
-/// --requantize RULE (tflite by default).
+/// --requantize RULE (tflite by default), and the name that selects a rule.
 mixq::requantize_rule requantize_rule_of(const std::optional<std::string>& name);
+std::string_view requantize_rule_name(mixq::requantize_rule rule);
 
 /// Activation parameters for `plan`: the source model's, then calibration on
 /// `calibration_images` of the data's train split where still needed.

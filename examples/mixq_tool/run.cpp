@@ -108,7 +108,7 @@ int run(std::span<const std::string_view> args) {
                    {"outputs", y.shape},
                    {"precision", plan_label(*net, plan, a.value("--precision"), a.value("--plan"))},
                    {"latency_us", latency_json(latency)},
-                   {"requantize", a.value("--requantize").value_or("tflite")},
+                   {"requantize", std::string(requantize_rule_name(rule))},
                    {"output_file", *output}};
   fmt::print("{}\n", render(out_json));
   return 0;

@@ -88,13 +88,19 @@ mixq::requantize_params random_requantize(random_source& r, const std::vector<mi
   return p;
 }
 
+// The float32 rule's scales for the same real multipliers as m.
+std::vector<float> scales_of(const std::vector<mixq::fixed_multiplier>& m) {
+  std::vector<float> scales(m.size());
+  for (std::size_t c = 0; c < m.size(); ++c) scales[c] = static_cast<float>(mixq::to_real(m[c]));
+  return scales;
+}
+
 // Half the time, p under the float32 rule with the same real multipliers as m
 // (the scales live in `scales`).
 void fp32_sometimes(random_source& r, mixq::requantize_params& p, const std::vector<mixq::fixed_multiplier>& m,
                     std::vector<float>& scales) {
   if (!r.coin()) return;
-  scales.resize(m.size());
-  for (std::size_t c = 0; c < m.size(); ++c) scales[c] = static_cast<float>(mixq::to_real(m[c]));
+  scales = scales_of(m);
   p.rule = mixq::requantize_rule::float32;
   p.scale = scales.data();
 }
@@ -324,8 +330,7 @@ TEST_CASE("requantize under the float32 rule matches its twin and the arithmetic
             x[0] = std::numeric_limits<std::int32_t>::min();
             const auto m = random_multipliers(r, r.coin() ? cols : 1);
             auto p = random_requantize(r, m, bits, is_signed);
-            std::vector<float> scales(m.size());
-            for (std::size_t c = 0; c < m.size(); ++c) scales[c] = static_cast<float>(mixq::to_real(m[c]));
+            const std::vector<float> scales = scales_of(m);
             auto tflite = p;
             p.rule = mixq::requantize_rule::float32;
             p.scale = scales.data();
