@@ -224,51 +224,11 @@ struct conv2d_fn : detail::kernel_functor<> {
 namespace detail {
 
 // One output pixel of the depthwise convolution: acc[c] = bias[c] (0 when
-// bias is null) + sum over the `taps` valid taps t of (x[t][c] - zp) * w[t][c].
-template <kernel_path P>
+// bias is null) + sum over the `taps` valid taps t of (x[t][c] - zp) * w[t][c]
+// (the AVX2, NEON and scalar paths: the compiler vectorises the loops).
 MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x, const std::int32_t* const* w,
                                  std::size_t taps, std::size_t n, const std::int32_t* bias, bool is_signed,
                                  std::int32_t zp) noexcept {
-#if MIXQ_WITH_AVX512VNNI
-  if constexpr (P == kernel_path::avx512vnni) {
-    // Sixteen channels a vector, up to four vectors held in registers
-    // across the taps; the channels past the last whole vector masked.
-    const __m512i z = _mm512_set1_epi32(zp);
-    auto codes = [&](const std::uint8_t* src, __mmask16 m) {
-      const __m128i bytes = _mm_maskz_loadu_epi8(m, src);
-      return _mm512_sub_epi32(is_signed ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes), z);
-    };
-    auto start = [&](std::size_t c, __mmask16 m) {
-      return bias ? _mm512_maskz_loadu_epi32(m, bias + c) : _mm512_setzero_si512();
-    };
-    std::size_t c = 0;
-    for (; c + 64 <= n; c += 64) {
-      __m512i a0 = start(c, 0xffff), a1 = start(c + 16, 0xffff), a2 = start(c + 32, 0xffff),
-              a3 = start(c + 48, 0xffff);
-      for (std::size_t t = 0; t < taps; ++t) {
-        const std::uint8_t* xs = x[t] + c;
-        const std::int32_t* ws = w[t] + c;
-        a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(codes(xs, 0xffff), _mm512_loadu_si512(ws)));
-        a1 = _mm512_add_epi32(a1, _mm512_mullo_epi32(codes(xs + 16, 0xffff), _mm512_loadu_si512(ws + 16)));
-        a2 = _mm512_add_epi32(a2, _mm512_mullo_epi32(codes(xs + 32, 0xffff), _mm512_loadu_si512(ws + 32)));
-        a3 = _mm512_add_epi32(a3, _mm512_mullo_epi32(codes(xs + 48, 0xffff), _mm512_loadu_si512(ws + 48)));
-      }
-      _mm512_storeu_si512(acc + c, a0);
-      _mm512_storeu_si512(acc + c + 16, a1);
-      _mm512_storeu_si512(acc + c + 32, a2);
-      _mm512_storeu_si512(acc + c + 48, a3);
-    }
-    for (; c < n; c += 16) {
-      const __mmask16 m = n - c >= 16 ? __mmask16{0xffff} : static_cast<__mmask16>((1u << (n - c)) - 1u);
-      __m512i a0 = start(c, m);
-      for (std::size_t t = 0; t < taps; ++t) {
-        a0 = _mm512_add_epi32(a0, _mm512_mullo_epi32(codes(x[t] + c, m), _mm512_maskz_loadu_epi32(m, w[t] + c)));
-      }
-      _mm512_mask_storeu_epi32(acc + c, m, a0);
-    }
-    return;
-  }
-#endif
   for (std::size_t c = 0; c < n; ++c) acc[c] = bias ? bias[c] : 0;
   for (std::size_t t = 0; t < taps; ++t) {
     const std::uint8_t* xs = x[t];
@@ -280,6 +240,91 @@ MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x
     }
   }
 }
+
+#if MIXQ_WITH_AVX512VNNI
+// The AVX-512 VNNI depthwise kernel takes four taps a vpdpbusd: each 32-bit
+// lane holds one channel's codes at four taps and meets that channel's four
+// weights. The nine taps are three groups (0-3, 4-7, and 8 with three taps of
+// weight zero). Codes enter unsigned (signed ones offset by 128), so the
+// zero point leaves the loop: sum_t (x_t - zp) w_t = sum_t u_t w_t - zp_u
+// sum_t w_t, the second term folded into the bias, and a tap in the padding
+// reads a row of zero-point codes. Within one 64-channel block the four
+// unpacked vectors hold channels in the order lane L, vector j, dword i ->
+// L*16 + j*4 + i; the weights and bias are stored in that order and the
+// accumulators transposed back (4x4 blocks of 128 bits) before the store.
+// Bound: |sum| <= 9 * 255 * 128 plus the bias, added with wrap-around as the
+// other paths do.
+struct depthwise_vnni_layout {
+  const __m512i* weights;  // [block][group 0..2][vector 0..3]
+  const __m512i* bias;     // [block][vector 0..3]: bias - zp_u * sum of the nine weights
+  const std::uint8_t* zero_row;
+  std::size_t channels;
+  bool is_signed;
+};
+
+inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const std::int32_t* bias, std::size_t c,
+                                                    const conv_input& in) noexcept {
+  const std::size_t blocks = (c + 63) / 64;
+  auto* wp = scratch<std::int8_t, 12>(blocks * 12 * 64);
+  auto* bp = scratch<std::int32_t, 12>(blocks * 4 * 16);
+  auto* zero_row = scratch<std::uint8_t, 12>(blocks * 64);
+  std::memset(wp, 0, blocks * 12 * 64);
+  std::memset(bp, 0, blocks * 4 * 16 * sizeof(std::int32_t));
+  std::memset(zero_row, zero_lane(in), blocks * 64);
+  const std::int32_t zp_u = in.is_signed ? in.zero_point + 128 : in.zero_point;
+  for (std::size_t ch = 0; ch < c; ++ch) {
+    const std::size_t b = ch / 64, lane = (ch % 64) / 16, j = (ch % 16) / 4, i = ch % 4;
+    const std::size_t dword = lane * 4 + i;  // within vector j
+    std::uint32_t sum = 0;
+    for (std::size_t t = 0; t < 9; ++t) {
+      const std::size_t g = t / 4, byte = t % 4;
+      wp[((b * 3 + g) * 4 + j) * 64 + dword * 4 + byte] = w[t * c + ch];
+      sum += static_cast<std::uint32_t>(static_cast<std::int32_t>(w[t * c + ch]));
+    }
+    const std::uint32_t b0 = bias ? static_cast<std::uint32_t>(bias[ch]) : 0u;
+    bp[(b * 4 + j) * 16 + dword] = static_cast<std::int32_t>(b0 - static_cast<std::uint32_t>(zp_u) * sum);
+  }
+  return {reinterpret_cast<const __m512i*>(wp), reinterpret_cast<const __m512i*>(bp), zero_row, c, in.is_signed};
+}
+
+// acc[0, channels) of one output pixel from its nine tap rows.
+MIXQ_INLINE void depthwise_pixel_vnni(std::int32_t* acc, const std::uint8_t* const* x,
+                                      const depthwise_vnni_layout& l) noexcept {
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+  for (std::size_t b = 0, c0 = 0; c0 < l.channels; ++b, c0 += 64) {
+    const std::size_t left = l.channels - c0;
+    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    const __m512i* wb = l.weights + b * 12;
+    __m512i acc_v[4];
+    for (std::size_t j = 0; j < 4; ++j) acc_v[j] = _mm512_load_si512(l.bias + b * 4 + j);
+    for (std::size_t g = 0; g < 3; ++g) {
+      // Group 2 has one tap; its other three lanes meet zero weights.
+      const std::size_t t0 = g * 4, t1 = g < 2 ? t0 + 1 : t0, t2 = g < 2 ? t0 + 2 : t0, t3 = g < 2 ? t0 + 3 : t0;
+      const __m512i a0 = _mm512_maskz_loadu_epi8(m, x[t0] + c0), a1 = _mm512_maskz_loadu_epi8(m, x[t1] + c0);
+      const __m512i a2 = _mm512_maskz_loadu_epi8(m, x[t2] + c0), a3 = _mm512_maskz_loadu_epi8(m, x[t3] + c0);
+      const __m512i lo01 = _mm512_unpacklo_epi8(a0, a1), hi01 = _mm512_unpackhi_epi8(a0, a1);
+      const __m512i lo23 = _mm512_unpacklo_epi8(a2, a3), hi23 = _mm512_unpackhi_epi8(a2, a3);
+      __m512i v[4] = {_mm512_unpacklo_epi16(lo01, lo23), _mm512_unpackhi_epi16(lo01, lo23),
+                      _mm512_unpacklo_epi16(hi01, hi23), _mm512_unpackhi_epi16(hi01, hi23)};
+      for (std::size_t j = 0; j < 4; ++j) {
+        if (l.is_signed) v[j] = _mm512_xor_si512(v[j], flip);
+        acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], v[j], _mm512_load_si512(wb + g * 4 + j));
+      }
+    }
+    // Back to channel order: output vector L is lane L of acc_v[0..3].
+    const __m512i t01lo = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0x44);
+    const __m512i t23lo = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0x44);
+    const __m512i t01hi = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0xEE);
+    const __m512i t23hi = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0xEE);
+    const __m512i out[4] = {_mm512_shuffle_i32x4(t01lo, t23lo, 0x88), _mm512_shuffle_i32x4(t01lo, t23lo, 0xDD),
+                            _mm512_shuffle_i32x4(t01hi, t23hi, 0x88), _mm512_shuffle_i32x4(t01hi, t23hi, 0xDD)};
+    for (std::size_t q = 0; q < 4 && q * 16 < left; ++q) {
+      const std::size_t n = std::min<std::size_t>(16, left - q * 16);
+      _mm512_mask_storeu_epi32(acc + c0 + q * 16, static_cast<__mmask16>((1u << n) - 1u), out[q]);
+    }
+  }
+}
+#endif
 
 }  // namespace detail
 
@@ -314,13 +359,36 @@ struct depthwise_fn : detail::kernel_functor<> {
     }
 
     const std::size_t c = s.channels, oh = s.out_height(), ow = s.out_width();
-    // Weights widened once per call; one accumulator row.
-    auto* w32 = detail::scratch<std::int32_t, 8>(9 * c);
-    for (std::size_t i = 0; i < 9 * c; ++i) w32[i] = weights[i];
-    auto* acc = detail::scratch<std::int32_t, 9>(c);
+    auto* acc = detail::scratch<std::int32_t, 9>(c);  // one accumulator row
     auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
     std::fill(no_offset, no_offset + c, 0);
     const auto planned = detail::plan_output(out, c);
+#if MIXQ_WITH_AVX512VNNI
+    if constexpr (P == kernel_path::avx512vnni) {
+      const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
+      for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
+        const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+        const std::uint8_t* tap_x[9];  // all nine: a tap in the padding reads zero-point codes
+        for (std::size_t ky = 0; ky < 3; ++ky) {
+          const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
+          for (std::size_t kx = 0; kx < 3; ++kx) {
+            const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx) - static_cast<std::ptrdiff_t>(s.pad_left);
+            const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height) && ix >= 0 &&
+                                ix < static_cast<std::ptrdiff_t>(s.width);
+            tap_x[ky * 3 + kx] =
+                inside ? in.data + ((n * s.height + static_cast<std::size_t>(iy)) * s.width +
+                                    static_cast<std::size_t>(ix)) * in.pixel_stride
+                       : layout.zero_row;
+          }
+        }
+        detail::depthwise_pixel_vnni(acc, tap_x, layout);
+        detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
+      }
+      return;
+    }
+#endif
+    auto* w32 = detail::scratch<std::int32_t, 8>(9 * c);  // weights widened once per call
+    for (std::size_t i = 0; i < 9 * c; ++i) w32[i] = weights[i];
     for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
       const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
       // The taps inside the input (all nine but at the borders).
@@ -340,7 +408,7 @@ struct depthwise_fn : detail::kernel_functor<> {
           ++taps;
         }
       }
-      detail::depthwise_pixel<P>(acc, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
+      detail::depthwise_pixel(acc, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
       detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
     }
   }

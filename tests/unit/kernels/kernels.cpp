@@ -686,11 +686,16 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
         s.pad_bottom = s.pad_right = r.size(0, 1);
         if (s.out_height() == 0 || s.out_width() == 0) continue;
         const bool a_signed = r.coin();
-        const auto input = random_packed(r, s.batch * s.height * s.width, s.channels, s.channels, 8, a_signed);
+        auto input = random_packed(r, s.batch * s.height * s.width, s.channels, s.channels, 8, a_signed);
         const mixq::conv_input in{input.data(), s.channels, 8, a_signed,
                                   r.integer(code_min(8, a_signed), code_max(8, a_signed))};
         std::vector<std::int8_t> w(9 * s.channels);
         for (auto& v : w) v = static_cast<std::int8_t>(r.integer(-128, 127));
+        if (trial >= 12) {  // extreme codes: every input at qmin or qmax, every weight -128 or 127
+          const auto code = trial % 2 ? code_max(8, a_signed) : code_min(8, a_signed);
+          std::fill(input.begin(), input.end(), static_cast<std::uint8_t>(code));
+          std::fill(w.begin(), w.end(), static_cast<std::int8_t>(trial % 4 < 2 ? -128 : 127));
+        }
         std::vector<std::int32_t> bias(s.channels);
         for (auto& b : bias) b = r.integer(-3000, 3000);
         const std::int32_t* bias_ptr = r.coin() ? bias.data() : nullptr;

@@ -195,6 +195,12 @@ TEST_CASE("model: bad plans and inputs are errors that say what is wrong", "[mod
   CHECK_THROWS_WITH(model(net, cal, {.all = {1, 1}}), Catch::Contains("no kernel runs it"));
   CHECK_THROWS_WITH(model(net, cal, {.all = {3, 8}}), Catch::Contains("w3a8"));
   CHECK_THROWS_WITH(model(net, {}, {.all = {8, 8}}), Catch::Contains("no 8-bit quantization parameters"));
+  CHECK_THROWS_WITH(model(nullptr, cal, {.all = {8, 8}}), Catch::Contains("the network is null"));
+  CHECK_THROWS_WITH(model(net, cal, {.all = {8, 8}}, {.max_batch = 0}), Catch::Contains("options.max_batch = 0"));
+  // An enum value no rule names (a cast an integrator's config code could make).
+  const auto bad_rule = static_cast<requantize_rule>(7);
+  CHECK_THROWS_WITH(model(net, cal, {.all = {8, 8}}, {.requantize = bad_rule}),
+                    Catch::Contains("options.requantize = 7 is invalid"));
   model m(net, cal, {.all = {8, 8}});
   std::vector<float> x(10);
   CHECK_THROWS_WITH(m.run(x, 1), Catch::Contains("10 input floats for 1 samples; expected 1 x 300"));
