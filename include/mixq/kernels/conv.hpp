@@ -359,7 +359,10 @@ struct depthwise_fn : detail::kernel_functor<> {
     }
 
     const std::size_t c = s.channels, oh = s.out_height(), ow = s.out_width();
-    auto* acc = detail::scratch<std::int32_t, 9>(c);  // one accumulator row
+    // Accumulators for a few output pixels at a time, requantized together
+    // (each channel's parameters loaded once for the rows).
+    constexpr std::size_t rows_at_once = 8;
+    auto* acc = detail::scratch<std::int32_t, 9>(rows_at_once * c);
     auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
     std::fill(no_offset, no_offset + c, 0);
     const auto planned = detail::plan_output(out, c);
@@ -367,6 +370,7 @@ struct depthwise_fn : detail::kernel_functor<> {
     if constexpr (P == kernel_path::avx512vnni) {
       const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
       for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
+        const std::size_t row = (p - pixels.begin) % rows_at_once;
         const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
         const std::uint8_t* tap_x[9];  // all nine: a tap in the padding reads zero-point codes
         for (std::size_t ky = 0; ky < 3; ++ky) {
@@ -381,8 +385,10 @@ struct depthwise_fn : detail::kernel_functor<> {
                        : layout.zero_row;
           }
         }
-        detail::depthwise_pixel_vnni(acc, tap_x, layout);
-        detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
+        detail::depthwise_pixel_vnni(acc + row * c, tap_x, layout);
+        if (row + 1 == rows_at_once || p + 1 == pixels.end) {
+          detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
+        }
       }
       return;
     }
@@ -408,8 +414,11 @@ struct depthwise_fn : detail::kernel_functor<> {
           ++taps;
         }
       }
-      detail::depthwise_pixel(acc, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
-      detail::store_tile<P>(acc, c, 1, 0, c, no_offset, p, planned);
+      const std::size_t row = (p - pixels.begin) % rows_at_once;
+      detail::depthwise_pixel(acc + row * c, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
+      if (row + 1 == rows_at_once || p + 1 == pixels.end) {
+        detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
+      }
     }
   }
 };

@@ -321,10 +321,15 @@ void store_tile(const std::int32_t* tile, std::size_t panel, std::size_t rows, s
     requantize_rows<P>(tile, panel, rows, width, n0, plan, out.data + m0 * out.stride + n0, out.stride);
     return;
   }
+  // Through `lanes` in runs of 512 (a depthwise row has all C channels);
+  // a run of 512 codes fills whole bytes at any width.
   for (std::size_t r = 0; r < rows; ++r) {
     std::uint8_t* o = out.data + (m0 + r) * out.stride;
-    requantize_lanes<P>(tile + r * panel, width, n0, plan, lanes);
-    pack_lanes<P>(lanes, width, bits, o + n0 * static_cast<std::size_t>(bits) / 8);
+    for (std::size_t j = 0; j < width; j += sizeof lanes) {
+      const std::size_t run = std::min(width - j, sizeof lanes);
+      requantize_lanes<P>(tile + r * panel + j, run, n0 + j, plan, lanes);
+      pack_lanes<P>(lanes, run, bits, o + (n0 + j) * static_cast<std::size_t>(bits) / 8);
+    }
   }
 }
 
