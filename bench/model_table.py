@@ -12,22 +12,13 @@ peak benchmark's JSON is given).
 
     bench/model_table.py model.json [peak.json]
 """
-import json
 import sys
+
+from kernel_tables import medians
 
 MIXQ_RULES = ("mixq", "mixq-float32")
 PEERS = ["xnnpack", "pytorch-onednn", "pytorch-qnnpack"]
 NETWORKS = ["fcnet", "resnet", "mobilenet", "resnet18", "mobilenet_v2"]
-
-
-def medians(path):
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") == "median":
-            out[b["run_name"]] = b
-    return data["context"], out
 
 
 def micros(b):

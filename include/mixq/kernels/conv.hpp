@@ -223,16 +223,35 @@ struct conv2d_fn : detail::kernel_functor<> {
 
 namespace detail {
 
+// The nine input rows the taps of output pixel p read, in (ky, kx) order; a
+// tap in the padding reads `zero_row` (zero-point codes: it adds nothing).
+inline void depthwise_taps(const conv2d_shape& s, const conv_input& in, std::size_t p, const std::uint8_t* zero_row,
+                           const std::uint8_t** tap_x) noexcept {
+  const std::size_t oh = s.out_height(), ow = s.out_width();
+  const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+  for (std::size_t ky = 0; ky < 3; ++ky) {
+    const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
+    for (std::size_t kx = 0; kx < 3; ++kx) {
+      const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx) - static_cast<std::ptrdiff_t>(s.pad_left);
+      const bool inside =
+          iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height) && ix >= 0 && ix < static_cast<std::ptrdiff_t>(s.width);
+      tap_x[ky * 3 + kx] =
+          inside ? in.data + ((n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix)) *
+                                 in.pixel_stride
+                 : zero_row;
+    }
+  }
+}
+
 // One output pixel of the depthwise convolution: acc[c] = bias[c] (0 when
-// bias is null) + sum over the `taps` valid taps t of (x[t][c] - zp) * w[t][c]
+// bias is null) + sum over the nine taps t of (x[t][c] - zp) * w[t * n + c]
 // (the AVX2, NEON and scalar paths: the compiler vectorises the loops).
-MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x, const std::int32_t* const* w,
-                                 std::size_t taps, std::size_t n, const std::int32_t* bias, bool is_signed,
-                                 std::int32_t zp) noexcept {
+MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x, const std::int32_t* w,
+                                 std::size_t n, const std::int32_t* bias, bool is_signed, std::int32_t zp) noexcept {
   for (std::size_t c = 0; c < n; ++c) acc[c] = bias ? bias[c] : 0;
-  for (std::size_t t = 0; t < taps; ++t) {
+  for (std::size_t t = 0; t < 9; ++t) {
     const std::uint8_t* xs = x[t];
-    const std::int32_t* ws = w[t];
+    const std::int32_t* ws = w + t * n;
     if (is_signed) {
       for (std::size_t c = 0; c < n; ++c) acc[c] += (static_cast<std::int8_t>(xs[c]) - zp) * ws[c];
     } else {
@@ -247,8 +266,8 @@ MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x
 // weights. The nine taps are three groups (0-3, 4-7, and 8 with three taps of
 // weight zero). Codes enter unsigned (signed ones offset by 128), so the
 // zero point leaves the loop: sum_t (x_t - zp) w_t = sum_t u_t w_t - zp_u
-// sum_t w_t, the second term folded into the bias, and a tap in the padding
-// reads a row of zero-point codes. Within one 64-channel block the four
+// sum_t w_t, the second term folded into the bias (a tap in the padding
+// reads zero-point codes, as on every path). Within one 64-channel block the four
 // unpacked vectors hold channels in the order lane L, vector j, dword i ->
 // L*16 + j*4 + i; the weights and bias are stored in that order and the
 // accumulators transposed back (4x4 blocks of 128 bits) before the store.
@@ -257,7 +276,6 @@ MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x
 struct depthwise_vnni_layout {
   const __m512i* weights;  // [block][group 0..2][vector 0..3]
   const __m512i* bias;     // [block][vector 0..3]: bias - zp_u * sum of the nine weights
-  const std::uint8_t* zero_row;
   std::size_t channels;
   bool is_signed;
 };
@@ -267,10 +285,8 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
   const std::size_t blocks = (c + 63) / 64;
   auto* wp = scratch<std::int8_t, 12>(blocks * 12 * 64);
   auto* bp = scratch<std::int32_t, 12>(blocks * 4 * 16);
-  auto* zero_row = scratch<std::uint8_t, 12>(blocks * 64);
   std::memset(wp, 0, blocks * 12 * 64);
   std::memset(bp, 0, blocks * 4 * 16 * sizeof(std::int32_t));
-  std::memset(zero_row, zero_lane(in), blocks * 64);
   const std::int32_t zp_u = in.is_signed ? in.zero_point + 128 : in.zero_point;
   for (std::size_t ch = 0; ch < c; ++ch) {
     const std::size_t b = ch / 64, lane = (ch % 64) / 16, j = (ch % 16) / 4, i = ch % 4;
@@ -284,7 +300,7 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
     const std::uint32_t b0 = bias ? static_cast<std::uint32_t>(bias[ch]) : 0u;
     bp[(b * 4 + j) * 16 + dword] = static_cast<std::int32_t>(b0 - static_cast<std::uint32_t>(zp_u) * sum);
   }
-  return {reinterpret_cast<const __m512i*>(wp), reinterpret_cast<const __m512i*>(bp), zero_row, c, in.is_signed};
+  return {reinterpret_cast<const __m512i*>(wp), reinterpret_cast<const __m512i*>(bp), c, in.is_signed};
 }
 
 // acc[0, channels) of one output pixel from its nine tap rows.
@@ -358,68 +374,41 @@ struct depthwise_fn : detail::kernel_functor<> {
       }
     }
 
-    const std::size_t c = s.channels, oh = s.out_height(), ow = s.out_width();
+    const std::size_t c = s.channels;
     // Accumulators for a few output pixels at a time, requantized together
     // (each channel's parameters loaded once for the rows).
     constexpr std::size_t rows_at_once = 8;
     auto* acc = detail::scratch<std::int32_t, 9>(rows_at_once * c);
     auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
     std::fill(no_offset, no_offset + c, 0);
+    // Whole 64-byte blocks: the AVX-512 path reads a block at a time.
+    const std::size_t zero_bytes = (c + 63) / 64 * 64;
+    auto* zero_row = detail::scratch<std::uint8_t, 12>(zero_bytes);
+    std::memset(zero_row, detail::zero_lane(in), zero_bytes);
     const auto planned = detail::plan_output(out, c);
-#if MIXQ_WITH_AVX512VNNI
-    if constexpr (P == kernel_path::avx512vnni) {
-      const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
+    auto pixel_loop = [&](auto&& pixel) {
       for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
         const std::size_t row = (p - pixels.begin) % rows_at_once;
-        const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-        const std::uint8_t* tap_x[9];  // all nine: a tap in the padding reads zero-point codes
-        for (std::size_t ky = 0; ky < 3; ++ky) {
-          const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
-          for (std::size_t kx = 0; kx < 3; ++kx) {
-            const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx) - static_cast<std::ptrdiff_t>(s.pad_left);
-            const bool inside = iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height) && ix >= 0 &&
-                                ix < static_cast<std::ptrdiff_t>(s.width);
-            tap_x[ky * 3 + kx] =
-                inside ? in.data + ((n * s.height + static_cast<std::size_t>(iy)) * s.width +
-                                    static_cast<std::size_t>(ix)) * in.pixel_stride
-                       : layout.zero_row;
-          }
-        }
-        detail::depthwise_pixel_vnni(acc + row * c, tap_x, layout);
+        const std::uint8_t* tap_x[9];
+        detail::depthwise_taps(s, in, p, zero_row, tap_x);
+        pixel(acc + row * c, tap_x);
         if (row + 1 == rows_at_once || p + 1 == pixels.end) {
           detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
         }
       }
+    };
+#if MIXQ_WITH_AVX512VNNI
+    if constexpr (P == kernel_path::avx512vnni) {
+      const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
+      pixel_loop([&](std::int32_t* a, const std::uint8_t* const* x) { detail::depthwise_pixel_vnni(a, x, layout); });
       return;
     }
 #endif
     auto* w32 = detail::scratch<std::int32_t, 8>(9 * c);  // weights widened once per call
     for (std::size_t i = 0; i < 9 * c; ++i) w32[i] = weights[i];
-    for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
-      const std::size_t n = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-      // The taps inside the input (all nine but at the borders).
-      const std::uint8_t* tap_x[9];
-      const std::int32_t* tap_w[9];
-      std::size_t taps = 0;
-      for (std::size_t ky = 0; ky < 3; ++ky) {
-        const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
-        if (iy < 0 || iy >= static_cast<std::ptrdiff_t>(s.height)) continue;
-        for (std::size_t kx = 0; kx < 3; ++kx) {
-          const auto ix = static_cast<std::ptrdiff_t>(x * s.stride_w + kx) - static_cast<std::ptrdiff_t>(s.pad_left);
-          if (ix < 0 || ix >= static_cast<std::ptrdiff_t>(s.width)) continue;
-          const std::size_t pixel =
-              (n * s.height + static_cast<std::size_t>(iy)) * s.width + static_cast<std::size_t>(ix);
-          tap_x[taps] = in.data + pixel * in.pixel_stride;
-          tap_w[taps] = w32 + (ky * 3 + kx) * c;
-          ++taps;
-        }
-      }
-      const std::size_t row = (p - pixels.begin) % rows_at_once;
-      detail::depthwise_pixel(acc + row * c, tap_x, tap_w, taps, c, bias, in.is_signed, in.zero_point);
-      if (row + 1 == rows_at_once || p + 1 == pixels.end) {
-        detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
-      }
-    }
+    pixel_loop([&](std::int32_t* a, const std::uint8_t* const* x) {
+      detail::depthwise_pixel(a, x, w32, c, bias, in.is_signed, in.zero_point);
+    });
   }
 };
 
