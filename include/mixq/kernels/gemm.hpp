@@ -24,6 +24,7 @@
 #include <limits>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <mixq/config.hpp>
@@ -89,6 +90,7 @@ struct tile_args {
   int code_bits = 8;                // bits of the weight codes (before any expansion)
   int panel = 0;
   std::size_t panels = 1;        // consecutive panels to compute (direct reads only)
+  std::size_t columns = 0;       // real columns in them (the last panel may be partly padding)
   std::size_t panel_stride = 0;  // bytes from one panel to the next at b
   std::size_t k = 0;
   const std::int32_t* column_sums = nullptr;  // of the first panel
@@ -103,6 +105,8 @@ struct tile_args {
 
 // What the GEMM driver asks of a path (gemm_path<P>, one per kernel_path):
 //   mr_for(bits)          rows per tile for panels of `bits`-bit data
+//   mr_for(bits, columns) rows per tile when only `columns` of a panel are real
+//   max_mr                the most rows any tile takes
 //   reads_subbyte(rows)   whether tiles of `rows` rows read 4/2-bit panels in place
 //   expand(w, l, kb, out) a sub-byte panel expanded to the 8-bit layout
 //   panels_for(bits, m)   consecutive panels a single block of m rows takes at once
@@ -112,6 +116,8 @@ template <class Path>
 concept GemmPath = requires(int bits, std::size_t rows, const std::uint8_t* packed, const weight_layout& layout,
                             std::uint8_t* out, const tile_args& t) {
   { Path::mr_for(bits) } -> std::same_as<std::size_t>;
+  { Path::mr_for(bits, rows) } -> std::same_as<std::size_t>;
+  { Path::max_mr } -> std::convertible_to<std::size_t>;
   { Path::reads_subbyte(rows) } -> std::same_as<bool>;
   { Path::expand(packed, layout, rows, out) } -> std::same_as<void>;
   { Path::panels_for(bits, rows) } -> std::same_as<std::size_t>;
@@ -128,6 +134,8 @@ struct gemm_path;
 template <std::size_t Mr>
 struct bytewise_gemm_path {
   static constexpr std::size_t mr_for(int) noexcept { return Mr; }
+  static constexpr std::size_t mr_for(int, std::size_t) noexcept { return Mr; }
+  static constexpr std::size_t max_mr = Mr;
   static constexpr bool reads_subbyte(std::size_t) noexcept { return false; }
   static void expand(const std::uint8_t* packed, const weight_layout& l, std::size_t k_blocks,
                      std::uint8_t* out) noexcept {
@@ -439,7 +447,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   std::uint8_t* expanded = expand ? scratch<std::uint8_t, 4>(groups * 4 * panel + 4 * panel * 8) : nullptr;
   // A single block of rows may take several panels at once (more independent sums in flight).
   const std::size_t group = expand || !few_rows ? 1 : path::panels_for(layout.bits, m_count);
-  auto* tile = scratch<std::int32_t, 5>(mr * panel * group);
+  auto* tile = scratch<std::int32_t, 5>(std::max(mr, path::max_mr) * panel * group);
   tile_args t;
   t.lda = lda;
   t.a_signed = a_in.is_signed;
@@ -465,6 +473,7 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
       const std::size_t width = std::min(panel * count, n - n0);
       t.column_sums = sums + n0;
       t.panels = count;
+      t.columns = width;
       if (expand) {
         path::expand(w.panel(p), layout, w.k_blocks(), expanded);
         t.b = expanded;
@@ -473,9 +482,12 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
         t.b = w.panel(p);
         t.bits = layout.bits;
       }
-      for (std::size_t m = c0; m < c_end; m += mr) {
+      // A panel with few real columns needs fewer accumulators per row, and
+      // takes more rows at once.
+      const std::size_t tile_mr = path::mr_for(t.bits, width);
+      for (std::size_t m = c0; m < c_end; m += tile_mr) {
         t.a = a + (m - c0) * lda;
-        t.rows = std::min(mr, c_end - m);
+        t.rows = std::min(tile_mr, c_end - m);
         t.tile = tile;
         if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
           t.direct = out.data + (rows.begin + m) * out.stride + n0;

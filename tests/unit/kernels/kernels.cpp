@@ -475,6 +475,24 @@ TEST_CASE("GEMM matches the reference on random shapes", "[kernels][gemm]") {
   }
 }
 
+TEST_CASE("GEMM tiles of panels with few real channels take every row count", "[kernels][gemm]") {
+  // A panel with at most 48 real channels (N <= 48, or the last panel of a
+  // wider N) runs tiles of fewer accumulators and more rows on some paths:
+  // every row count up to two such tiles, each width class, 8-bit and
+  // expanded sub-byte weights, packed and 8-bit activations.
+  random_source r(77);
+  const std::vector<gemm_case> cases = {{8, 8, false}, {8, 8, true}, {4, 8, true}, {2, 2, false}, {8, 4, true}};
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (const auto& gc : cases) {
+        for (std::size_t n : {r.size(1, 16), r.size(17, 32), r.size(33, 48), std::size_t{64 + 16}, r.size(65, 112)}) {
+          for (std::size_t m = 1; m <= 25; ++m) check_gemm(table, r, gc, m, n, r.size(1, 70));
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("binary GEMM matches the reference across row blocks, panel groups and whole-word rows", "[kernels][gemm]") {
   // The popcount kernels take rows in blocks of six, panels in groups that
   // fit L1, read rows of whole 64-bit words in place and write whole panels
@@ -507,18 +525,22 @@ TEST_CASE("GEMM is exact with extreme codes at the largest K", "[kernels][gemm]"
           const auto w_hi = static_cast<std::int8_t>(code_max(wbits, true));
           for (std::uint8_t av : {a_lo, a_hi}) {
             for (std::int8_t wv : {w_lo, w_hi}) {
-              const std::vector<std::uint8_t> a(2 * k, av);
               const std::vector<std::int8_t> w(n * k, wv);
               const auto packed = mixq::pack_weights(table.layout(wbits), w.data(), n, k, k);
-              const mixq::activation_matrix am{a.data(), 2, k, k, 8, a_signed, 0};
-              std::vector<std::int32_t> c(2 * n);
-              table.gemm_i32(am, packed, nullptr, {c.data(), n}, {});
-              const std::int64_t code = a_signed ? static_cast<std::int8_t>(av) : av;
-              const std::int64_t expect = code * wv * static_cast<std::int64_t>(k);
-              INFO("w" << wbits << " a " << code << " w " << int(wv));
-              REQUIRE(expect >= std::numeric_limits<std::int32_t>::min());
-              REQUIRE(expect <= std::numeric_limits<std::int32_t>::max());
-              for (auto v : c) REQUIRE(v == expect);
+              // 2 rows: the few-row tiles (sub-byte weights read in place);
+              // 13: a tile of many rows and one of a single row.
+              for (std::size_t m : {2u, 13u}) {
+                const std::vector<std::uint8_t> a(m * k, av);
+                const mixq::activation_matrix am{a.data(), m, k, k, 8, a_signed, 0};
+                std::vector<std::int32_t> c(m * n);
+                table.gemm_i32(am, packed, nullptr, {c.data(), n}, {});
+                const std::int64_t code = a_signed ? static_cast<std::int8_t>(av) : av;
+                const std::int64_t expect = code * wv * static_cast<std::int64_t>(k);
+                INFO("w" << wbits << " a " << code << " w " << int(wv) << " M " << m);
+                REQUIRE(expect >= std::numeric_limits<std::int32_t>::min());
+                REQUIRE(expect <= std::numeric_limits<std::int32_t>::max());
+                for (auto v : c) REQUIRE(v == expect);
+              }
             }
           }
         }

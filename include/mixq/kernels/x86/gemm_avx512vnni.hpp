@@ -166,9 +166,9 @@ void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t
 // The end of a tile: the sums leave exact (sub-byte scaling and the signed
 // shift undone), either into t.tile or, with t.direct, straight into the
 // int32 output with the offsets added. sum(r, v) gives row r's vector v.
-template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, class Sum>
+template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, std::size_t Vectors, class Sum>
 MIXQ_INLINE void vnni_finish(const tile_args& t, Sum&& sum) noexcept {
-  unroll<4 * Panels>([&](auto v) MIXQ_INLINE_LAMBDA {
+  unroll<Vectors>([&](auto v) MIXQ_INLINE_LAMBDA {
     __m512i correction = _mm512_setzero_si512();
     if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
     const auto exact = [&](auto r) MIXQ_INLINE_LAMBDA {
@@ -193,12 +193,14 @@ MIXQ_INLINE void vnni_finish(const tile_args& t, Sum&& sum) noexcept {
 // A tile: Rows rows against Panels consecutive panels, over the whole of K.
 // The bulk of K runs in one loop whose register arrays are indexed by
 // constants only (which is what lets GCC keep them in registers), starting
-// from the partial last block's sums when there is one.
-template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels>
+// from the partial last block's sums when there is one. A single panel of
+// at most 48 real channels takes only the Vectors of 16 that hold them.
+template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, std::size_t Vectors = 4 * Panels>
 void vnni_tile(const tile_args& t) noexcept {
+  static_assert(Vectors == 4 * Panels || (Panels == 1 && Vectors < 4), "a narrow tile is one panel wide");
   constexpr std::size_t block_k = 4 * (8 / Bits);  // codes of K per block
   constexpr std::size_t block_b = 256;             // bytes of W per block
-  constexpr std::size_t vectors = 4 * Panels;      // accumulators per row
+  constexpr std::size_t vectors = Vectors;         // accumulators per row
   const std::size_t full_blocks = t.k / block_k;
   const bool rest = full_blocks * block_k < t.k;
   if (rest) vnni_rest<Bits, Rows, Signed>(t.a, t.lda, t.b, t.panel_stride, Panels, full_blocks, t.k, t.tile);
@@ -206,7 +208,7 @@ void vnni_tile(const tile_args& t) noexcept {
   if constexpr (Rows == 1 && Bits != 8 && Panels == 4) {
     alignas(64) std::int32_t raw[256];
     vnni_gemv_subbyte<Bits, Signed>(t.a, t.b, t.panel_stride, full_blocks, raw);
-    vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto, auto v) MIXQ_INLINE_LAMBDA {
+    vnni_finish<Bits, Rows, Signed, Panels, Vectors>(t, [&](auto, auto v) MIXQ_INLINE_LAMBDA {
       const __m512i x = _mm512_load_si512(raw + 16 * v);
       return rest ? _mm512_add_epi32(x, _mm512_loadu_si512(t.tile + 16 * v)) : x;
     });
@@ -239,12 +241,33 @@ void vnni_tile(const tile_args& t) noexcept {
         });
       });
     }
-    vnni_finish<Bits, Rows, Signed, Panels>(t, [&](auto r, auto v) MIXQ_INLINE_LAMBDA { return acc[r][v]; });
+    vnni_finish<Bits, Rows, Signed, Panels, Vectors>(t, [&](auto r, auto v) MIXQ_INLINE_LAMBDA { return acc[r][v]; });
   }
+}
+
+// Rows of a tile of 8-bit panels with `columns` real channels in one panel:
+// 12 x 1, 8 x 2 or 6 x 3 accumulators (6 x 4 for a whole panel).
+constexpr std::size_t vnni_narrow_mr(std::size_t columns) noexcept {
+  return columns <= 16 ? 12 : columns <= 32 ? 8 : 6;
+}
+
+template <bool Signed, std::size_t Vectors, std::size_t... Rows>
+void vnni_narrow_tile(const tile_args& t, std::index_sequence<Rows...>) noexcept {
+  MIXQ_ASSERT(t.rows >= 1 && t.rows <= sizeof...(Rows), "rows within vnni_narrow_mr");
+  using tile_fn = void (*)(const tile_args&) noexcept;
+  static constexpr tile_fn by_rows[] = {&vnni_tile<8, Rows + 1, Signed, 1, Vectors>...};
+  by_rows[t.rows - 1](t);
 }
 
 template <int Bits, bool Signed>
 void vnni_tile_rows(const tile_args& t) noexcept {
+  if constexpr (Bits == 8) {
+    if (t.panels == 1 && t.columns <= 48) {
+      if (t.columns <= 16) return vnni_narrow_tile<Signed, 1>(t, std::make_index_sequence<vnni_narrow_mr(16)>{});
+      if (t.columns <= 32) return vnni_narrow_tile<Signed, 2>(t, std::make_index_sequence<vnni_narrow_mr(32)>{});
+      return vnni_narrow_tile<Signed, 3>(t, std::make_index_sequence<vnni_narrow_mr(48)>{});
+    }
+  }
   const bool wide = t.panels > 1;
   switch (t.rows) {
     case 1: return wide ? vnni_tile<Bits, 1, Signed, vnni_panels_for(Bits, 1)>(t) : vnni_tile<Bits, 1, Signed, 1>(t);
@@ -268,6 +291,10 @@ struct gemm_path<kernel_path::avx512vnni> {
   // hold their field-extraction constants, and 5 rows leave room for them
   // in the 32 registers.
   static constexpr std::size_t mr_for(int bits) noexcept { return bits == 8 ? 6 : 5; }
+  static constexpr std::size_t mr_for(int bits, std::size_t columns) noexcept {
+    return bits == 8 ? vnni_narrow_mr(columns) : mr_for(bits);
+  }
+  static constexpr std::size_t max_mr = vnni_narrow_mr(1);
   // Sub-byte weights are read in place by a single tile of rows, and
   // expanded to bytes once per panel when many tiles share the panel.
   static constexpr bool reads_subbyte(std::size_t rows) noexcept { return rows <= mr_for(2); }
