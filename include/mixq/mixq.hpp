@@ -20,6 +20,7 @@
 #include <mixq/tensor/qtensor_concepts.hpp>
 #include <mixq/tensor/quantize.hpp>
 
+#include <mixq/kernels/add.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/args.hpp>
 #include <mixq/kernels/conv.hpp>

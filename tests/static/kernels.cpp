@@ -1,5 +1,6 @@
 // Compile-time behaviour of the kernels' architectures, layouts and the
 // typed layer's scheme checks.
+#include <mixq/kernels/add.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
@@ -47,6 +48,7 @@ constexpr bool has_kernels = requires(const activation_matrix& a, const packed_w
   quantize_kernel(Arch{}, quantize_args{});
   dequantize_kernel(Arch{}, dequantize_args{});
   requantize_kernel(Arch{}, requantize_args{});
+  add_kernel(Arch{}, add_args{});
   pack_kernel(Arch{}, pack_args{});
   unpack_kernel(Arch{}, unpack_args{});
 };

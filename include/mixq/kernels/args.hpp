@@ -8,7 +8,7 @@
 //   conv2d_kernel(arch, conv2d_shape, conv_input, packed_weight_matrix, bias, output[, row_range])
 //   depthwise_kernel(arch, conv2d_shape, conv_input, weights, bias, output[, row_range])
 //   quantize_kernel(arch, quantize_args)       dequantize_kernel(arch, dequantize_args)
-//   requantize_kernel(arch, requantize_args)
+//   requantize_kernel(arch, requantize_args)   add_kernel(arch, add_args)
 //   pack_kernel(arch, pack_args)               unpack_kernel(arch, unpack_args)
 
 #include <cstddef>
@@ -177,6 +177,34 @@ struct requantize_args {
   requantize_params params{};
   std::uint8_t* out = nullptr;      ///< row r at out + r * out_stride: 8-bit lanes or a packed row
   std::size_t out_stride = 0;       ///< bytes from one row to the next
+};
+
+// ------------------------------------------------------------ residual add
+
+/// One input of add_kernel: n 8-bit lanes (int8 or uint8 bit patterns).
+struct add_input {
+  const std::uint8_t* data = nullptr;
+  bool is_signed = false;
+  std::int32_t zero_point = 0;
+  fixed_multiplier multiplier{};  ///< below one: this input's scale over the common one
+};
+
+/// add_kernel: TFLite's quantized add of two tensors of n codes each,
+///
+///   out[i] = clamp(zero_point + M * (M_a * ((a[i] - zp_a) << left_shift)
+///                                     + M_b * ((b[i] - zp_b) << left_shift)), min, max)
+///
+/// each product with multiply_by_quantized_multiplier's double rounding,
+/// written as 8-bit lanes.
+struct add_args {
+  add_input a, b;
+  std::size_t n = 0;
+  int left_shift = 20;             ///< headroom of the common scale, 0..22
+  fixed_multiplier multiplier{};   ///< of the sum: common scale over the output's
+  std::int32_t zero_point = 0;     ///< of the output
+  std::int32_t min = 0, max = 255; ///< the output's codes (a fused ReLU narrows them)
+  bool is_signed = false;          ///< of the output codes
+  std::uint8_t* out = nullptr;     ///< n lanes; may be a or b
 };
 
 /// pack_kernel: rows of one-byte lanes to packed rows of `bits`-bit codes.

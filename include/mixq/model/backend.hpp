@@ -12,6 +12,7 @@
 //   conv(shape, in, w, bias, out, pixels)
 //   depthwise(shape, in, w3x3, bias, out, pixels)   3x3, stride 1 or 2, no dilation
 //   requantize(x, n, params, out)                   int32 -> 8-bit lanes, one channel
+//   add(add_args)                                   the residual add of two tensors of 8-bit lanes
 //   float_arch                    the xsimd architecture of the float layers
 //   name()
 
@@ -23,8 +24,10 @@
 #include <type_traits>
 #include <vector>
 
+#include <mixq/kernels/add.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/reference/add.hpp>
 #include <mixq/kernels/reference/conv.hpp>
 #include <mixq/kernels/reference/gemm.hpp>
 #include <mixq/kernels/reference/requantize.hpp>
@@ -77,6 +80,7 @@ struct kernel_backend {
   static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
     requantize_kernel(Arch{}, requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p, .out = out, .out_stride = n});
   }
+  static void add(const add_args& a) { add_kernel(Arch{}, a); }
 };
 
 /// The scalar twins of the kernels, on unpacked codes: slow, plain, independent.
@@ -127,6 +131,10 @@ struct reference_backend {
   static void requantize(const std::int32_t* x, std::size_t n, const requantize_params& p, std::uint8_t* out) {
     const std::vector<std::uint8_t> codes = reference::requantize(requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p});
     std::memcpy(out, codes.data(), n);
+  }
+  static void add(const add_args& a) {
+    const std::vector<std::uint8_t> codes = reference::add(a);
+    std::memcpy(a.out, codes.data(), a.n);
   }
 
 private:

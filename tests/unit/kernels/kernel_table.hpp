@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include <mixq/kernels/add.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
 #include <mixq/kernels/pack.hpp>
@@ -26,6 +27,7 @@ struct kernel_table {
   void (*gemm_rq)(const mixq::activation_matrix&, const mixq::packed_weight_matrix&, const std::int32_t*,
                   const mixq::requantized_output&, mixq::row_range);
   void (*requantize)(const mixq::requantize_args&);
+  void (*add)(const mixq::add_args&);
   void (*pack)(const mixq::pack_args&);
   void (*unpack)(const mixq::unpack_args&);
   void (*quantize)(const mixq::quantize_args&);
@@ -52,6 +54,7 @@ kernel_table make_kernel_table() {
       [](const mixq::activation_matrix& a, const mixq::packed_weight_matrix& w, const std::int32_t* bias,
          const mixq::requantized_output& out, mixq::row_range rows) { mixq::gemm_kernel(Arch{}, a, w, bias, out, rows); },
       [](const mixq::requantize_args& a) { mixq::requantize_kernel(Arch{}, a); },
+      [](const mixq::add_args& a) { mixq::add_kernel(Arch{}, a); },
       [](const mixq::pack_args& a) { mixq::pack_kernel(Arch{}, a); },
       [](const mixq::unpack_args& a) { mixq::unpack_kernel(Arch{}, a); },
       [](const mixq::quantize_args& a) { mixq::quantize_kernel(Arch{}, a); },

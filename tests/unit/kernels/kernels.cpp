@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include <mixq/kernels/reference/add.hpp>
 #include <mixq/kernels/reference/conv.hpp>
 #include <mixq/kernels/reference/gemm.hpp>
 #include <mixq/kernels/reference/pack.hpp>
@@ -389,6 +390,121 @@ TEST_CASE("requantize under the float32 rule matches its twin and the arithmetic
                                               .out = out.data(), .out_stride = 4}),
                             Catch::Contains("scale is null"));
       }
+    }
+  }
+}
+
+TEST_CASE("the residual add matches its twin lane by lane", "[kernels][add]") {
+  random_source r(23);
+  // The multipliers a network's add has (from scales: the terms at most 1/2,
+  // 20 bits of headroom), or any the rule's preconditions allow.
+  const auto random_args = [&](bool from_scales, std::size_t n) {
+    mixq::add_args a;
+    a.n = n;
+    a.a.is_signed = r.coin();
+    a.b.is_signed = r.coin();
+    a.is_signed = r.coin();
+    const auto zero_point = [&](bool is_signed) { return is_signed ? r.integer(-128, 127) : r.integer(0, 255); };
+    a.a.zero_point = zero_point(a.a.is_signed);
+    a.b.zero_point = zero_point(a.b.is_signed);
+    a.zero_point = zero_point(a.is_signed);
+    if (from_scales) {
+      const double sa = std::ldexp(r.real(0.5f, 1.0f), r.integer(-12, 0)), sb = std::ldexp(r.real(0.5f, 1.0f), r.integer(-12, 0));
+      const double so = std::ldexp(r.real(0.5f, 1.0f), r.integer(-12, 0)), twice_max = 2 * std::max(sa, sb);
+      a.left_shift = 20;
+      a.a.multiplier = mixq::quantize_multiplier(sa / twice_max);
+      a.b.multiplier = mixq::quantize_multiplier(sb / twice_max);
+      a.multiplier = mixq::quantize_multiplier(twice_max / (std::ldexp(1.0, 20) * so));
+    } else {
+      a.left_shift = r.integer(0, 22);
+      const auto below_one = [&] {
+        return mixq::fixed_multiplier{r.coin() ? r.integer(0, std::numeric_limits<std::int32_t>::max()) : (1 << 30),
+                                      r.integer(-31, 0)};
+      };
+      a.a.multiplier = below_one();
+      a.b.multiplier = below_one();
+      // A left shift only as far as sums of 510 * 2^left_shift allow.
+      int max_shift = 0;
+      while (max_shift < 30 && 510.0 * std::ldexp(1.0, a.left_shift + max_shift + 1) <= 2147483647.0) ++max_shift;
+      a.multiplier = {r.integer(0, std::numeric_limits<std::int32_t>::max()), r.integer(-31, max_shift)};
+    }
+    const int lo = a.is_signed ? -128 : 0, hi = a.is_signed ? 127 : 255;
+    a.min = r.coin() ? lo : r.integer(lo, hi);
+    a.max = r.coin() ? hi : r.integer(a.min, hi);
+    return a;
+  };
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int trial = 0; trial < 200; ++trial) {
+        // Short tensors and long ones (the portable path switches to tables of terms).
+        const std::size_t n = trial % 4 == 3 ? r.size(1000, 3000) : r.size(1, 70);
+        mixq::add_args a = random_args(trial % 2 == 0, n);
+        std::vector<std::uint8_t> x(n), y(n), out(n + 1, 0x5a);
+        for (auto& v : x) v = static_cast<std::uint8_t>(r.integer(0, 255));
+        for (auto& v : y) v = static_cast<std::uint8_t>(r.integer(0, 255));
+        if (trial % 5 == 1) std::fill(x.begin(), x.end(), a.a.is_signed ? 0x80 : 0x00);  // extreme codes
+        if (trial % 5 == 2) std::fill(y.begin(), y.end(), a.b.is_signed ? 0x7f : 0xff);
+        a.a.data = x.data();
+        a.b.data = y.data();
+        a.out = out.data();
+        INFO("trial " << trial << " n " << n << " left_shift " << a.left_shift << " multipliers " << a.a.multiplier.multiplier
+                      << "/" << a.a.multiplier.shift << ", " << a.b.multiplier.multiplier << "/" << a.b.multiplier.shift
+                      << ", " << a.multiplier.multiplier << "/" << a.multiplier.shift);
+        const std::vector<std::uint8_t> want = mixq::reference::add(a);
+        table.add(a);
+        REQUIRE(std::equal(want.begin(), want.end(), out.begin()));
+        REQUIRE(out[n] == 0x5a);  // nothing written past n
+        // In place: the output may be one of the inputs.
+        a.out = x.data();
+        table.add(a);
+        REQUIRE(x == want);
+      }
+    }
+  }
+  SECTION("the arithmetic: equal scales and zero points add codes") {
+    // Scales s, s, 2s: out = (a + b) / 2, halves away from zero.
+    mixq::add_args a;
+    const std::uint8_t x[4] = {0, 3, 5, 255}, y[4] = {0, 2, 6, 255};
+    std::uint8_t out[4];
+    a.n = 4;
+    a.a = {x, false, 0, mixq::quantize_multiplier(0.5)};
+    a.b = {y, false, 0, mixq::quantize_multiplier(0.5)};
+    a.multiplier = mixq::quantize_multiplier(2.0 / (std::ldexp(1.0, 20) * 2.0));
+    a.out = out;
+    for (const auto& table : runnable_tables()) {
+      table.add(a);
+      CHECK(std::vector<int>(out, out + 4) == std::vector<int>{0, 3, 6, 255});  // 2.5 -> 3, 5.5 -> 6
+    }
+  }
+  SECTION("parameters outside the rule are errors") {
+    for (const auto& table : runnable_tables()) {
+      std::uint8_t x[1] = {0}, out[1];
+      mixq::add_args good;
+      good.n = 1;
+      good.a = {x, false, 0, mixq::quantize_multiplier(0.5)};
+      good.b = good.a;
+      good.multiplier = mixq::quantize_multiplier(1e-6);
+      good.out = out;
+      REQUIRE_NOTHROW(table.add(good));
+      auto bad = good;
+      bad.left_shift = 23;
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("left_shift = 23"));
+      bad = good;
+      bad.b.zero_point = 256;
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("input b zero_point = 256"));
+      bad = good;
+      bad.a.multiplier = mixq::quantize_multiplier(1.5);
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("below one"));
+      bad = good;
+      bad.multiplier = {1 << 30, 3};
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("output multiplier"));
+      bad = good;
+      bad.is_signed = true;
+      bad.max = 200;
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("clamp [min, max] = [0, 200]"));
+      bad = good;
+      bad.a.data = nullptr;
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("input a data is null"));
     }
   }
 }

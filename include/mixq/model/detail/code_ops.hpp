@@ -23,6 +23,7 @@
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
 #include <mixq/core/quantize_rule.hpp>
+#include <mixq/kernels/args.hpp>
 #include <mixq/kernels/requantize.hpp>
 #include <mixq/model/graph.hpp>
 
@@ -102,50 +103,38 @@ inline void dequantize_lanes(const std::uint8_t* x, std::size_t n, const activat
   }
 }
 
-/// TFLite's quantized add: both inputs to a common fixed-point scale (2 x the
-/// larger input scale, with 20 bits of headroom), summed, then to the output:
+/// TFLite's quantized add (kernels/add.hpp): both inputs to a common
+/// fixed-point scale (2 x the larger input scale, with 20 bits of headroom),
+/// summed, then to the output:
 ///
 ///   out = clamp(zp_out + M_out * (M_a * ((a - zp_a) << 20) + M_b * ((b - zp_b) << 20)))
-///
-/// Each input's term depends on its own code only, so it is a 256-entry
-/// table; the last multiply is a requantize of the sum (a kernel).
 struct add_params {
   static constexpr int left_shift = 20;
-  std::array<std::int32_t, 256> a_term{}, b_term{};
+  add_input a, b;  // without data
   fixed_multiplier out_multiplier{};
   std::int32_t zero_point = 0, lo = 0, hi = 255;
   bool is_signed = false;
 
   add_params() = default;
-  add_params(const activation_params& a, const activation_params& b, const activation_params& out,
+  add_params(const activation_params& pa, const activation_params& pb, const activation_params& out,
              const fused_clamp& clamp, std::string_view where)
       : zero_point(out.zero_point), is_signed(out.is_signed) {
-    const double twice_max = 2.0 * std::max<double>(a.scale, b.scale);
+    const double twice_max = 2.0 * std::max<double>(pa.scale, pb.scale);
     const double term = 255.0 * (1 << left_shift);  // |code - zero point| * 2^left_shift
-    const fixed_multiplier ma = multiplier_of(a.scale / twice_max, term, where),
-                           mb = multiplier_of(b.scale / twice_max, term, where);
+    a = {nullptr, pa.is_signed, pa.zero_point, multiplier_of(pa.scale / twice_max, term, where)};
+    b = {nullptr, pb.is_signed, pb.zero_point, multiplier_of(pb.scale / twice_max, term, where)};
     out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale),
                                    2.0 * term, where);
-    for (int lane = 0; lane < 256; ++lane) {
-      const auto l = static_cast<std::uint8_t>(lane);
-      a_term[static_cast<std::size_t>(lane)] =
-          multiply_by_quantized_multiplier((lane_code(l, a.is_signed) - a.zero_point) * (1 << left_shift), ma);
-      b_term[static_cast<std::size_t>(lane)] =
-          multiply_by_quantized_multiplier((lane_code(l, b.is_signed) - b.zero_point) * (1 << left_shift), mb);
-    }
     std::tie(lo, hi) = clamp_codes(clamp, out);
   }
 
-  /// The requantize of the summed terms.
-  requantize_params output() const noexcept {
-    requantize_params p;
-    p.multiplier = &out_multiplier;
-    p.zero_point = zero_point;
-    p.min = lo;
-    p.max = hi;
-    p.bits = 8;
-    p.is_signed = is_signed;
-    return p;
+  /// The kernel's arguments for n codes of each input.
+  add_args args(const std::uint8_t* x, const std::uint8_t* y, std::size_t n, std::uint8_t* out) const noexcept {
+    add_args r{.a = a, .b = b, .n = n, .left_shift = left_shift, .multiplier = out_multiplier, .zero_point = zero_point,
+               .min = lo, .max = hi, .is_signed = is_signed, .out = out};
+    r.a.data = x;
+    r.b.data = y;
+    return r;
   }
 };
 

@@ -270,15 +270,7 @@ void basic_model<Backend>::execute(const detail::code_step& st, std::size_t n) {
         using T = std::remove_cvref_t<decltype(op)>;
         if constexpr (std::is_same_v<T, add_op>) {
           const std::uint8_t* x2 = code_buffers_[st.from[1]].data();
-          const std::size_t count = n * in.elements();
-          const requantize_params rq = st.add.output();
-          constexpr std::size_t chunk = 1024;
-          alignas(64) std::int32_t sums[chunk];
-          for (std::size_t i = 0; i < count; i += chunk) {
-            const std::size_t m = std::min(chunk, count - i);
-            for (std::size_t k = 0; k < m; ++k) sums[k] = st.add.a_term[x[i + k]] + st.add.b_term[x2[i + k]];
-            Backend::requantize(sums, m, rq, y + i);
-          }
+          Backend::add(st.add.args(x, x2, n * in.elements(), y));
         } else if constexpr (std::is_same_v<T, concat_op>) {
           const std::size_t c_out = out_shape.channels;
           std::size_t offset = 0;

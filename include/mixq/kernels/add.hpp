@@ -1,0 +1,174 @@
+#pragma once
+// The residual add of two tensors of 8-bit codes, TFLite's way (add_args):
+// each input to a common fixed-point scale (a left shift, then its own
+// multiplier below one), the two terms summed, the sum requantized to the
+// output's codes and clamped.
+//
+// Bound: |code - zero point| <= 255, and a term is at most its shifted code
+// in magnitude (its multiplier is below one), so the sum of two is at most
+// 510 * 2^left_shift: below 2^31 for left_shift <= 22. The output
+// multiplier's left shift, if any, is checked against that sum (TFLite's
+// precondition).
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include <mixq/config.hpp>
+#include <mixq/core/fixed_point.hpp>
+#include <mixq/kernels/arch.hpp>
+#include <mixq/kernels/args.hpp>
+#include <mixq/kernels/requantize.hpp>
+
+namespace mixq {
+
+namespace detail {
+
+inline void check_add_args(const add_args& a, std::string_view where) {
+  if (a.left_shift < 0 || a.left_shift > 22) {
+    MIXQ_THROW(error, "{}: left_shift = {} is invalid; expected 0 <= left_shift <= 22 (the sum of two terms must fit "
+                      "in int32)",
+               where, a.left_shift);
+  }
+  const auto check_input = [&](const add_input& in, std::string_view name) {
+    const std::int32_t lo = in.is_signed ? -128 : 0, hi = in.is_signed ? 127 : 255;
+    if (in.zero_point < lo || in.zero_point > hi) {
+      MIXQ_THROW(error, "{}: input {} zero_point = {} is out of range; expected {} <= zero_point <= {}", where, name,
+                 in.zero_point, lo, hi);
+    }
+    if (in.multiplier.multiplier < 0 || in.multiplier.shift > 0 || in.multiplier.shift < -31) {
+      MIXQ_THROW(error, "{}: input {} multiplier = {} with shift {} is invalid; expected a multiplier >= 0 with "
+                        "-31 <= shift <= 0 (below one)",
+                 where, name, in.multiplier.multiplier, in.multiplier.shift);
+    }
+    if (a.n > 0 && in.data == nullptr) MIXQ_THROW(error, "{}: input {} data is null", where, name);
+  };
+  check_input(a.a, "a");
+  check_input(a.b, "b");
+  const fixed_multiplier m = a.multiplier;
+  // The sum of two terms is below 2 * 255 * 2^left_shift in magnitude.
+  const double reach = 510.0 * static_cast<double>(std::int64_t{1} << a.left_shift);
+  if (m.multiplier < 0 || m.shift < -31 || m.shift > 30 ||
+      (m.shift > 0 && reach * static_cast<double>(std::int64_t{1} << m.shift) > 2147483647.0)) {
+    MIXQ_THROW(error, "{}: output multiplier = {} with shift {} is invalid; expected a multiplier >= 0 with -31 <= shift "
+                      "and sums up to {:g} times 2^shift within int32",
+               where, m.multiplier, m.shift, reach);
+  }
+  const std::int32_t lo = a.is_signed ? -128 : 0, hi = a.is_signed ? 127 : 255;
+  if (a.zero_point < lo || a.zero_point > hi) {
+    MIXQ_THROW(error, "{}: output zero_point = {} is out of range; expected {} <= zero_point <= {}", where, a.zero_point,
+               lo, hi);
+  }
+  if (a.min > a.max || a.min < lo || a.max > hi) {
+    MIXQ_THROW(error, "{}: clamp [min, max] = [{}, {}] is invalid; expected {} <= min <= max <= {}", where, a.min, a.max,
+               lo, hi);
+  }
+  if (a.n > 0 && a.out == nullptr) MIXQ_THROW(error, "{}: output data is null", where);
+}
+
+// The other paths. Each input's term depends on its code alone: over many
+// elements, two 256-entry tables of terms; over few, the terms themselves.
+// The sums are requantized by the path's requantize loop.
+template <kernel_path P>
+void add_lanes(const add_args& a) {
+  const auto term = [&](const add_input& in, std::uint8_t lane) {
+    const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
+    return multiply_by_quantized_multiplier((code - in.zero_point) * (std::int32_t{1} << a.left_shift), in.multiplier);
+  };
+  requantize_params p;
+  p.multiplier = &a.multiplier;
+  p.zero_point = a.zero_point;
+  p.min = a.min;
+  p.max = a.max;
+  p.is_signed = a.is_signed;
+  const requantize_plan plan = plan_requantize(p, 1);
+  const bool tables = a.n >= 1024;
+  std::array<std::int32_t, 256> ta{}, tb{};
+  for (int lane = 0; tables && lane < 256; ++lane) {
+    ta[static_cast<std::size_t>(lane)] = term(a.a, static_cast<std::uint8_t>(lane));
+    tb[static_cast<std::size_t>(lane)] = term(a.b, static_cast<std::uint8_t>(lane));
+  }
+  constexpr std::size_t chunk = 1024;
+  alignas(64) std::int32_t sums[chunk];
+  for (std::size_t i = 0; i < a.n; i += chunk) {
+    const std::size_t m = std::min(chunk, a.n - i);
+    const std::uint8_t *x = a.a.data + i, *y = a.b.data + i;
+    if (tables) {
+      for (std::size_t k = 0; k < m; ++k) sums[k] = ta[x[k]] + tb[y[k]];
+    } else {
+      for (std::size_t k = 0; k < m; ++k) sums[k] = term(a.a, x[k]) + term(a.b, y[k]);
+    }
+    requantize_lanes<P>(sums, m, 0, plan, a.out + i);
+  }
+}
+
+#if MIXQ_WITH_AVX512VNNI
+// 16 codes of one input (the lanes under m) as terms: widened, the zero point
+// taken off, shifted, multiplied with double rounding.
+struct add_term_avx512 {
+  bool is_signed;
+  __m512i zero_point, multiplier, right, mask, half;
+  __m128i left_shift;
+
+  add_term_avx512(const add_input& in, int left) noexcept
+      : is_signed(in.is_signed),
+        zero_point(_mm512_set1_epi32(in.zero_point)),
+        multiplier(_mm512_set1_epi32(in.multiplier.multiplier)),
+        right(_mm512_set1_epi32(-in.multiplier.shift)),
+        mask(_mm512_set1_epi32(static_cast<std::int32_t>((std::uint32_t{1} << -in.multiplier.shift) - 1u))),
+        half(_mm512_srli_epi32(mask, 1)),
+        left_shift(_mm_cvtsi32_si128(left)) {}
+
+  MIXQ_INLINE __m512i operator()(const std::uint8_t* p, __mmask16 m) const noexcept {
+    const __m128i raw = _mm_maskz_loadu_epi8(m, p);
+    const __m512i code = is_signed ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw);
+    const __m512i shifted = _mm512_sll_epi32(_mm512_sub_epi32(code, zero_point), left_shift);
+    return rdbpot_avx512(srdhm_avx512(shifted, multiplier), right, mask, half);
+  }
+};
+
+inline void add_avx512(const add_args& a) noexcept {
+  const add_term_avx512 term_a(a.a, a.left_shift), term_b(a.b, a.left_shift);
+  const std::int32_t shift = a.multiplier.shift;
+  const __m512i mult = _mm512_set1_epi32(a.multiplier.multiplier);
+  const __m512i left = _mm512_set1_epi32(std::max(shift, 0));
+  const __m512i right = _mm512_set1_epi32(std::max(-shift, 0));
+  const __m512i mask = _mm512_set1_epi32(static_cast<std::int32_t>((std::uint32_t{1} << std::max(-shift, 0)) - 1u));
+  const __m512i zp = _mm512_set1_epi32(a.zero_point);
+  const __m512i lo = _mm512_set1_epi32(a.min), hi = _mm512_set1_epi32(a.max);
+  for (std::size_t i = 0; i < a.n; i += 16) {
+    const __mmask16 m = a.n - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (a.n - i)) - 1u);
+    const __m512i sum = _mm512_add_epi32(term_a(a.a.data + i, m), term_b(a.b.data + i, m));
+    const __m512i q = _mm512_add_epi32(mbqm_avx512(sum, mult, left, right, mask), zp);
+    _mm_mask_storeu_epi8(a.out + i, m, _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi)));
+  }
+}
+#endif
+
+}  // namespace detail
+
+/// The residual add: add_kernel(arch, add_args). Throws mixq::error (before
+/// any work) for parameters outside the rule's preconditions.
+struct add_fn : detail::kernel_functor<const add_args&> {
+  using detail::kernel_functor<const add_args&>::operator();
+
+  template <KernelArch Arch>
+  void operator()(Arch, const add_args& a) const {
+    detail::check_add_args(a, "mixq::add_kernel");
+    if (a.n == 0) return;
+#if MIXQ_WITH_AVX512VNNI
+    if constexpr (kernel_path_of<Arch> == kernel_path::avx512vnni) {
+      detail::add_avx512(a);
+      return;
+    }
+#endif
+    detail::add_lanes<kernel_path_of<Arch>>(a);
+  }
+};
+
+inline constexpr add_fn add_kernel{};
+
+}  // namespace mixq
