@@ -1,10 +1,11 @@
 #pragma once
-// The residual add of two tensors of 8-bit codes, TFLite's way (add_args):
+// The residual add of two tensors of 8-bit codes (add_args). TFLite's rule:
 // each input to a common fixed-point scale (a left shift, then its own
 // multiplier below one), the two terms summed, the sum requantized to the
-// output's codes and clamped.
+// output's codes and clamped. The float32 rule: each input's centred codes
+// times its scale over the output's, in fp32.
 //
-// Bound: |code - zero point| <= 255, and a term is at most its shifted code
+// Bound (tflite rule): |code - zero point| <= 255, and a term is at most its shifted code
 // in magnitude (its multiplier is below one), so the sum of two is at most
 // 510 * 2^left_shift: below 2^31 for left_shift <= 22. The output
 // multiplier's left shift, if any, is checked against that sum (TFLite's
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -28,7 +30,12 @@ namespace mixq {
 namespace detail {
 
 inline void check_add_args(const add_args& a, std::string_view where) {
-  if (a.left_shift < 0 || a.left_shift > 22) {
+  if (a.rule != requantize_rule::tflite && a.rule != requantize_rule::float32) {
+    MIXQ_THROW(error, "{}: rule = {} is invalid; expected requantize_rule::tflite or requantize_rule::float32", where,
+               static_cast<int>(a.rule));
+  }
+  const bool tflite = a.rule == requantize_rule::tflite;
+  if (tflite && (a.left_shift < 0 || a.left_shift > 22)) {
     MIXQ_THROW(error, "{}: left_shift = {} is invalid; expected 0 <= left_shift <= 22 (the sum of two terms must fit "
                       "in int32)",
                where, a.left_shift);
@@ -39,10 +46,14 @@ inline void check_add_args(const add_args& a, std::string_view where) {
       MIXQ_THROW(error, "{}: input {} zero_point = {} is out of range; expected {} <= zero_point <= {}", where, name,
                  in.zero_point, lo, hi);
     }
-    if (in.multiplier.multiplier < 0 || in.multiplier.shift > 0 || in.multiplier.shift < -31) {
+    if (tflite && (in.multiplier.multiplier < 0 || in.multiplier.shift > 0 || in.multiplier.shift < -31)) {
       MIXQ_THROW(error, "{}: input {} multiplier = {} with shift {} is invalid; expected a multiplier >= 0 with "
                         "-31 <= shift <= 0 (below one)",
                  where, name, in.multiplier.multiplier, in.multiplier.shift);
+    }
+    if (!tflite && !(std::isfinite(in.scale) && in.scale > 0.0f)) {
+      MIXQ_THROW(error, "{}: input {} scale = {} is invalid; expected a finite scale > 0 (requantize_rule::float32)",
+                 where, name, in.scale);
     }
     if (a.n > 0 && in.data == nullptr) MIXQ_THROW(error, "{}: input {} data is null", where, name);
   };
@@ -50,9 +61,9 @@ inline void check_add_args(const add_args& a, std::string_view where) {
   check_input(a.b, "b");
   const fixed_multiplier m = a.multiplier;
   // The sum of two terms is below 2 * 255 * 2^left_shift in magnitude.
-  const double reach = 510.0 * static_cast<double>(std::int64_t{1} << a.left_shift);
-  if (m.multiplier < 0 || m.shift < -31 || m.shift > 30 ||
-      (m.shift > 0 && reach * static_cast<double>(std::int64_t{1} << m.shift) > 2147483647.0)) {
+  const double reach = 510.0 * static_cast<double>(std::int64_t{1} << std::clamp(a.left_shift, 0, 22));
+  if (tflite && (m.multiplier < 0 || m.shift < -31 || m.shift > 30 ||
+                 (m.shift > 0 && reach * static_cast<double>(std::int64_t{1} << m.shift) > 2147483647.0))) {
     MIXQ_THROW(error, "{}: output multiplier = {} with shift {} is invalid; expected a multiplier >= 0 with -31 <= shift "
                       "and sums up to {:g} times 2^shift within int32",
                where, m.multiplier, m.shift, reach);
@@ -74,6 +85,19 @@ inline void check_add_args(const add_args& a, std::string_view where) {
 // The sums are requantized by the path's requantize loop.
 template <kernel_path P>
 void add_lanes(const add_args& a) {
+  if (a.rule == requantize_rule::float32) {
+    const float lo = static_cast<float>(a.min - a.zero_point), hi = static_cast<float>(a.max - a.zero_point);
+    const auto centred = [](const add_input& in, std::uint8_t lane) {
+      const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
+      return static_cast<float>(code - in.zero_point);
+    };
+    for (std::size_t i = 0; i < a.n; ++i) {
+      const float f = std::fma(centred(a.a, a.a.data[i]), a.a.scale, centred(a.b, a.b.data[i]) * a.b.scale);
+      const auto q = static_cast<std::int32_t>(std::nearbyint(std::min(std::max(f, lo), hi)));
+      a.out[i] = static_cast<std::uint8_t>(q + a.zero_point);
+    }
+    return;
+  }
   const auto term = [&](const add_input& in, std::uint8_t lane) {
     const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
     return multiply_by_quantized_multiplier((code - in.zero_point) * (std::int32_t{1} << a.left_shift), in.multiplier);
@@ -130,7 +154,29 @@ struct add_term_avx512 {
   }
 };
 
+// The float32 rule: two conversions, a multiply, a fused multiply-add, a
+// clamp and a rounding conversion per 16 lanes.
+inline void add_avx512_fp32(const add_args& a) noexcept {
+  const auto centred = [](const add_input& in, const std::uint8_t* p, __mmask16 m) {
+    const __m128i raw = _mm_maskz_loadu_epi8(m, p);
+    const __m512i code = in.is_signed ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw);
+    return _mm512_cvtepi32_ps(_mm512_sub_epi32(code, _mm512_set1_epi32(in.zero_point)));
+  };
+  const __m512 sa = _mm512_set1_ps(a.a.scale), sb = _mm512_set1_ps(a.b.scale);
+  const __m512 lo = _mm512_set1_ps(static_cast<float>(a.min - a.zero_point));
+  const __m512 hi = _mm512_set1_ps(static_cast<float>(a.max - a.zero_point));
+  const __m512i zp = _mm512_set1_epi32(a.zero_point);
+  for (std::size_t i = 0; i < a.n; i += 16) {
+    const __mmask16 m = a.n - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (a.n - i)) - 1u);
+    const __m512 y = _mm512_mul_ps(centred(a.b, a.b.data + i, m), sb);
+    __m512 f = _mm512_fmadd_ps(centred(a.a, a.a.data + i, m), sa, y);
+    f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+    _mm_mask_storeu_epi8(a.out + i, m, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+  }
+}
+
 inline void add_avx512(const add_args& a) noexcept {
+  if (a.rule == requantize_rule::float32) return add_avx512_fp32(a);
   const add_term_avx512 term_a(a.a, a.left_shift), term_b(a.b, a.left_shift);
   const std::int32_t shift = a.multiplier.shift;
   const __m512i mult = _mm512_set1_epi32(a.multiplier.multiplier);

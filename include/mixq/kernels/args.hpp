@@ -186,21 +186,27 @@ struct add_input {
   const std::uint8_t* data = nullptr;
   bool is_signed = false;
   std::int32_t zero_point = 0;
-  fixed_multiplier multiplier{};  ///< below one: this input's scale over the common one
+  fixed_multiplier multiplier{};  ///< tflite rule, below one: this input's scale over the common one
+  float scale = 0.0f;             ///< float32 rule: this input's scale over the output's
 };
 
-/// add_kernel: TFLite's quantized add of two tensors of n codes each,
+/// add_kernel: the quantized add of two tensors of n codes each, written as
+/// 8-bit lanes. TFLite's rule (the default), each product with
+/// multiply_by_quantized_multiplier's double rounding:
 ///
 ///   out[i] = clamp(zero_point + M * (M_a * ((a[i] - zp_a) << left_shift)
 ///                                     + M_b * ((b[i] - zp_b) << left_shift)), min, max)
 ///
-/// each product with multiply_by_quantized_multiplier's double rounding,
-/// written as 8-bit lanes.
+/// or the float32 rule, in fp32 with one fused multiply-add:
+///
+///   f = fma(float(a[i] - zp_a), scale_a, float(b[i] - zp_b) * scale_b)
+///   out[i] = zero_point + round_half_even(clamp(f, min - zero_point, max - zero_point))
 struct add_args {
   add_input a, b;
   std::size_t n = 0;
-  int left_shift = 20;             ///< headroom of the common scale, 0..22
-  fixed_multiplier multiplier{};   ///< of the sum: common scale over the output's
+  requantize_rule rule = requantize_rule::tflite;
+  int left_shift = 20;             ///< tflite rule: headroom of the common scale, 0..22
+  fixed_multiplier multiplier{};   ///< tflite rule: of the sum, common scale over the output's
   std::int32_t zero_point = 0;     ///< of the output
   std::int32_t min = 0, max = 255; ///< the output's codes (a fused ReLU narrows them)
   bool is_signed = false;          ///< of the output codes

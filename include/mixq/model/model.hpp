@@ -57,9 +57,9 @@ struct model_options {
   std::size_t max_batch = 32;  ///< samples per pass; larger runs go in passes of this many
   std::size_t threads = 1;     ///< worker threads for the layers (rows split among them)
   weight_rounding rounding = weight_rounding::minmax;
-  /// How convolutions and dense layers requantize their sums to codes:
+  /// How convolutions, dense layers and residual adds requantize to codes:
   /// TFLite's fixed-point rule (bit-exact with TFLite), or fp32 (faster,
-  /// within a code of it). Adds, pooling and code tables keep TFLite's rule.
+  /// within a code of it). Pooling and code tables keep TFLite's rule.
   requantize_rule requantize = requantize_rule::tflite;
 };
 

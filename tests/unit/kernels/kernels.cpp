@@ -415,6 +415,8 @@ TEST_CASE("the residual add matches its twin lane by lane", "[kernels][add]") {
       a.a.multiplier = mixq::quantize_multiplier(sa / twice_max);
       a.b.multiplier = mixq::quantize_multiplier(sb / twice_max);
       a.multiplier = mixq::quantize_multiplier(twice_max / (std::ldexp(1.0, 20) * so));
+      a.a.scale = static_cast<float>(sa / so);
+      a.b.scale = static_cast<float>(sb / so);
     } else {
       a.left_shift = r.integer(0, 22);
       const auto below_one = [&] {
@@ -450,10 +452,20 @@ TEST_CASE("the residual add matches its twin lane by lane", "[kernels][add]") {
         INFO("trial " << trial << " n " << n << " left_shift " << a.left_shift << " multipliers " << a.a.multiplier.multiplier
                       << "/" << a.a.multiplier.shift << ", " << a.b.multiplier.multiplier << "/" << a.b.multiplier.shift
                       << ", " << a.multiplier.multiplier << "/" << a.multiplier.shift);
+        // The float32 rule on every third trial from scales: within one code of TFLite's.
+        std::vector<std::uint8_t> tflite;
+        if (trial % 6 == 4) {
+          tflite = mixq::reference::add(a);
+          a.rule = mixq::requantize_rule::float32;
+        }
         const std::vector<std::uint8_t> want = mixq::reference::add(a);
         table.add(a);
         REQUIRE(std::equal(want.begin(), want.end(), out.begin()));
         REQUIRE(out[n] == 0x5a);  // nothing written past n
+        for (std::size_t i = 0; i < tflite.size(); ++i) {
+          const auto lane = [&](std::uint8_t v) { return a.is_signed ? int{static_cast<std::int8_t>(v)} : int{v}; };
+          REQUIRE(std::abs(lane(tflite[i]) - lane(want[i])) <= 1);
+        }
         // In place: the output may be one of the inputs.
         a.out = x.data();
         table.add(a);
@@ -505,6 +517,15 @@ TEST_CASE("the residual add matches its twin lane by lane", "[kernels][add]") {
       bad = good;
       bad.a.data = nullptr;
       CHECK_THROWS_WITH(table.add(bad), Catch::Contains("input a data is null"));
+      bad = good;
+      bad.rule = mixq::requantize_rule::float32;
+      bad.a.scale = 1.0f;
+      bad.b.scale = std::numeric_limits<float>::infinity();
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("input b scale = inf"));
+      bad.b.scale = 0.5f;
+      REQUIRE_NOTHROW(table.add(bad));  // the float32 rule reads no multiplier
+      bad.rule = static_cast<mixq::requantize_rule>(7);
+      CHECK_THROWS_WITH(table.add(bad), Catch::Contains("rule = 7"));
     }
   }
 }

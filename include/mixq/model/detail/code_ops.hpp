@@ -103,35 +103,43 @@ inline void dequantize_lanes(const std::uint8_t* x, std::size_t n, const activat
   }
 }
 
-/// TFLite's quantized add (kernels/add.hpp): both inputs to a common
-/// fixed-point scale (2 x the larger input scale, with 20 bits of headroom),
-/// summed, then to the output:
+/// The quantized add (kernels/add.hpp). TFLite's rule: both inputs to a
+/// common fixed-point scale (2 x the larger input scale, with 20 bits of
+/// headroom), summed, then to the output:
 ///
 ///   out = clamp(zp_out + M_out * (M_a * ((a - zp_a) << 20) + M_b * ((b - zp_b) << 20)))
+///
+/// The float32 rule: each input's centred codes times its scale over the
+/// output's, in fp32.
 struct add_params {
   static constexpr int left_shift = 20;
   add_input a, b;  // without data
+  requantize_rule rule = requantize_rule::tflite;
   fixed_multiplier out_multiplier{};
   std::int32_t zero_point = 0, lo = 0, hi = 255;
   bool is_signed = false;
 
   add_params() = default;
   add_params(const activation_params& pa, const activation_params& pb, const activation_params& out,
-             const fused_clamp& clamp, std::string_view where)
-      : zero_point(out.zero_point), is_signed(out.is_signed) {
+             const fused_clamp& clamp, requantize_rule rule_, std::string_view where)
+      : rule(rule_), zero_point(out.zero_point), is_signed(out.is_signed) {
     const double twice_max = 2.0 * std::max<double>(pa.scale, pb.scale);
     const double term = 255.0 * (1 << left_shift);  // |code - zero point| * 2^left_shift
-    a = {nullptr, pa.is_signed, pa.zero_point, multiplier_of(pa.scale / twice_max, term, where)};
-    b = {nullptr, pb.is_signed, pb.zero_point, multiplier_of(pb.scale / twice_max, term, where)};
-    out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale),
-                                   2.0 * term, where);
+    a = {nullptr, pa.is_signed, pa.zero_point, {}, static_cast<float>(static_cast<double>(pa.scale) / out.scale)};
+    b = {nullptr, pb.is_signed, pb.zero_point, {}, static_cast<float>(static_cast<double>(pb.scale) / out.scale)};
+    if (rule == requantize_rule::tflite) {
+      a.multiplier = multiplier_of(pa.scale / twice_max, term, where);
+      b.multiplier = multiplier_of(pb.scale / twice_max, term, where);
+      out_multiplier = multiplier_of(twice_max / (static_cast<double>(std::int64_t{1} << left_shift) * out.scale),
+                                     2.0 * term, where);
+    }
     std::tie(lo, hi) = clamp_codes(clamp, out);
   }
 
   /// The kernel's arguments for n codes of each input.
   add_args args(const std::uint8_t* x, const std::uint8_t* y, std::size_t n, std::uint8_t* out) const noexcept {
-    add_args r{.a = a, .b = b, .n = n, .left_shift = left_shift, .multiplier = out_multiplier, .zero_point = zero_point,
-               .min = lo, .max = hi, .is_signed = is_signed, .out = out};
+    add_args r{.a = a, .b = b, .n = n, .rule = rule, .left_shift = left_shift, .multiplier = out_multiplier,
+               .zero_point = zero_point, .min = lo, .max = hi, .is_signed = is_signed, .out = out};
     r.a.data = x;
     r.b.data = y;
     return r;

@@ -276,7 +276,7 @@ void basic_model<Backend>::compile() {
         st.tables.push_back(detail::code_table::requantize(in0, out, out.qmin(), out.qmax(), where_of(i)));
       }
       if (const auto* add = std::get_if<add_op>(&l.op)) {
-        st.add = detail::add_params(in0, slots_[st.from[1]].params, out, add->clamp, where_of(i));
+        st.add = detail::add_params(in0, slots_[st.from[1]].params, out, add->clamp, opt_.requantize, where_of(i));
       } else if (std::holds_alternative<concat_op>(l.op)) {
         for (const std::size_t f : st.from) {
           const activation_params& p = slots_[f].params;
