@@ -99,6 +99,32 @@ MIXQ_INLINE void copy_lanes(std::uint8_t* dst, const std::uint8_t* src, std::siz
     for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
   }
 }
+// `count` copies of n bytes, dst and src advancing by their steps: copy_lanes
+// with its size dispatched once for them all.
+MIXQ_INLINE void copy_strided(std::uint8_t* dst, std::size_t dst_step, const std::uint8_t* src, std::size_t src_step,
+                              std::size_t n, std::size_t count) noexcept {
+  auto each = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
+    for (std::size_t j = 0; j < count; ++j, dst += dst_step, src += src_step) {
+      std::uint8_t head[B], tail[B];
+      std::memcpy(head, src, B);
+      std::memcpy(tail, src + n - B, B);
+      std::memcpy(dst, head, B);
+      std::memcpy(dst + n - B, tail, B);
+    }
+  };
+  if (n >= 64 || n < 4) {
+    for (std::size_t j = 0; j < count; ++j, dst += dst_step, src += src_step) copy_lanes(dst, src, n);
+  } else if (n >= 32) {
+    each(std::integral_constant<std::size_t, 32>{});
+  } else if (n >= 16) {
+    each(std::integral_constant<std::size_t, 16>{});
+  } else if (n >= 8) {
+    each(std::integral_constant<std::size_t, 8>{});
+  } else {
+    each(std::integral_constant<std::size_t, 4>{});
+  }
+}
+
 MIXQ_INLINE void fill_lanes(std::uint8_t* dst, std::uint8_t value, std::size_t n) noexcept {
   if (n >= 64) {
     std::memset(dst, value, n);
@@ -139,25 +165,25 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
         continue;
       }
       const std::uint8_t* row = in.data + (n * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride;
-      for (std::size_t x = x_begin; x < x_begin + length; ++x, dst += row_stride) {
+      const auto pixel = [&](std::size_t x, std::uint8_t* at) {
         const auto x0 = static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left);
         if (runs) {
           if (x0 >= 0 && x0 + taps <= width) {
-            copy_lanes(dst, row + static_cast<std::size_t>(x0) * c, tap_row);
-            continue;
+            copy_lanes(at, row + static_cast<std::size_t>(x0) * c, tap_row);
+            return;
           }
           // Taps [lo, hi) are inside the input, the rest padding.
           const std::ptrdiff_t lo = std::clamp<std::ptrdiff_t>(-x0, 0, taps);
           const std::ptrdiff_t hi = std::clamp<std::ptrdiff_t>(width - x0, lo, taps);
           const auto lanes = [c](std::ptrdiff_t t) { return static_cast<std::size_t>(t) * c; };
-          fill_lanes(dst, pad, lanes(lo));
-          copy_lanes(dst + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
-          fill_lanes(dst + lanes(hi), pad, lanes(taps - hi));
-          continue;
+          fill_lanes(at, pad, lanes(lo));
+          copy_lanes(at + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
+          fill_lanes(at + lanes(hi), pad, lanes(taps - hi));
+          return;
         }
         for (std::size_t kx = 0; kx < kw; ++kx) {
           const auto ix = x0 + static_cast<std::ptrdiff_t>(kx * s.dilation_w);
-          std::uint8_t* tap = dst + kx * c;
+          std::uint8_t* tap = at + kx * c;
           if (ix < 0 || ix >= width) {
             fill_lanes(tap, pad, c);
           } else if (const std::uint8_t* src = row + static_cast<std::size_t>(ix) * in.pixel_stride; in.bits == 8) {
@@ -166,6 +192,23 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
             unpack_lanes<P>(src, c, in.bits, in.is_signed, tap);
           }
         }
+      };
+      const std::size_t x_end = x_begin + length;
+      const auto pixels = [&](std::size_t from, std::size_t to) {
+        for (std::size_t x = from; x < to; ++x) pixel(x, dst + (x - x_begin) * row_stride);
+      };
+      // Pixels whose taps all lie inside the input row, [inner_lo, inner_hi):
+      // one copy of a whole kernel row each, its size dispatched once.
+      const std::size_t pl = s.pad_left, sw = s.stride_w;
+      const std::size_t inner_lo = std::max(x_begin, (pl + sw - 1) / sw);
+      const std::size_t inner_hi = s.width + pl >= kw ? std::min(x_end, (s.width + pl - kw) / sw + 1) : 0;
+      if (runs && inner_lo < inner_hi) {
+        pixels(x_begin, inner_lo);
+        copy_strided(dst + (inner_lo - x_begin) * row_stride, row_stride, row + (inner_lo * sw - pl) * c, sw * c,
+                     tap_row, inner_hi - inner_lo);
+        pixels(inner_hi, x_end);
+      } else {
+        pixels(x_begin, x_end);
       }
     }
     i += length;

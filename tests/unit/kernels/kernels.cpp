@@ -828,6 +828,36 @@ TEST_CASE("convolution matches the reference", "[kernels][conv]") {
   }
 }
 
+TEST_CASE("convolution patches of 8-bit inputs: whole kernel rows at every size and border", "[kernels][conv]") {
+  // Undilated 8-bit inputs are copied a kernel row (kernel_w x C bytes) at a
+  // time, the pixels clear of the left and right padding in one strided
+  // run: kernel rows of 1 to 120 bytes, strides, pads wider than the kernel,
+  // inputs narrower than it.
+  random_source r(16);
+  const std::size_t channel_counts[] = {1, 2, 3, 5, 8, 11, 16, 21, 24, 40};
+  for (const auto& table : runnable_tables()) {
+    DYNAMIC_SECTION("arch " << table.name) {
+      for (int trial = 0; trial < 60; ++trial) {
+        mixq::conv2d_shape s;
+        s.batch = r.size(1, 2);
+        s.height = r.size(1, 5);
+        s.width = r.size(1, 12);
+        s.channels = channel_counts[r.size(0, std::size(channel_counts) - 1)];
+        s.kernel_h = r.size(1, 3);
+        s.kernel_w = r.size(1, 5);
+        s.stride_h = r.size(1, 2);
+        s.stride_w = r.size(1, 3);
+        s.pad_top = r.size(0, 2);
+        s.pad_bottom = r.size(0, 2);
+        s.pad_left = r.size(0, 3);
+        s.pad_right = r.size(0, 3);
+        if (s.height + s.pad_top + s.pad_bottom < s.kernel_h || s.width + s.pad_left + s.pad_right < s.kernel_w) continue;
+        check_conv(table, r, s, 8, r.coin(), r.size(1, 20));
+      }
+    }
+  }
+}
+
 TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
   random_source r(16);
   for (const auto& table : runnable_tables()) {
