@@ -73,44 +73,41 @@ inline requantized_output rows_from(const requantized_output& out, std::size_t f
 // The lane the input zero point has in an 8-bit lane (two's complement for signed codes).
 inline std::uint8_t zero_lane(const conv_input& in) noexcept { return static_cast<std::uint8_t>(in.zero_point); }
 
+// n bytes, B <= n <= 2B, as two B-byte moves that overlap (the first and
+// the last B bytes), as glibc's memcpy does for small sizes.
+template <std::size_t B>
+MIXQ_INLINE void copy_overlapping(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
+  std::uint8_t head[B], tail[B];
+  std::memcpy(head, src, B);
+  std::memcpy(tail, src + n - B, B);
+  std::memcpy(dst, head, B);
+  std::memcpy(dst + n - B, tail, B);
+}
+
 // n bytes from src to dst, and n copies of a byte, exactly: the short runs
-// of a patch row. Inline, as two fixed-size moves that overlap (the first
-// and the last 2^k bytes, 2^k <= n < 2^(k+1)), as glibc's memcpy does for
-// small sizes -- a call per tap costs more than the copy.
+// of a patch row. Inline -- a call per tap costs more than the copy.
 MIXQ_INLINE void copy_lanes(std::uint8_t* dst, const std::uint8_t* src, std::size_t n) noexcept {
-  auto two = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
-    std::uint8_t head[B], tail[B];
-    std::memcpy(head, src, B);
-    std::memcpy(tail, src + n - B, B);
-    std::memcpy(dst, head, B);
-    std::memcpy(dst + n - B, tail, B);
-  };
   if (n >= 64) {
     std::memcpy(dst, src, n);
   } else if (n >= 32) {
-    two(std::integral_constant<std::size_t, 32>{});
+    copy_overlapping<32>(dst, src, n);
   } else if (n >= 16) {
-    two(std::integral_constant<std::size_t, 16>{});
+    copy_overlapping<16>(dst, src, n);
   } else if (n >= 8) {
-    two(std::integral_constant<std::size_t, 8>{});
+    copy_overlapping<8>(dst, src, n);
   } else if (n >= 4) {
-    two(std::integral_constant<std::size_t, 4>{});
+    copy_overlapping<4>(dst, src, n);
   } else {
     for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
   }
 }
+
 // `count` copies of n bytes, dst and src advancing by their steps: copy_lanes
-// with its size dispatched once for them all.
+// with the way of copying chosen once for them all.
 MIXQ_INLINE void copy_strided(std::uint8_t* dst, std::size_t dst_step, const std::uint8_t* src, std::size_t src_step,
                               std::size_t n, std::size_t count) noexcept {
   auto each = [&]<std::size_t B>(std::integral_constant<std::size_t, B>) {
-    for (std::size_t j = 0; j < count; ++j, dst += dst_step, src += src_step) {
-      std::uint8_t head[B], tail[B];
-      std::memcpy(head, src, B);
-      std::memcpy(tail, src + n - B, B);
-      std::memcpy(dst, head, B);
-      std::memcpy(dst + n - B, tail, B);
-    }
+    for (std::size_t j = 0; j < count; ++j, dst += dst_step, src += src_step) copy_overlapping<B>(dst, src, n);
   };
   if (n >= 64 || n < 4) {
     for (std::size_t j = 0; j < count; ++j, dst += dst_step, src += src_step) copy_lanes(dst, src, n);
