@@ -5,11 +5,11 @@
 // output's codes and clamped. The float32 rule: each input's centred codes
 // times its scale over the output's, in fp32.
 //
-// Bound (tflite rule): |code - zero point| <= 255, and a term is at most its shifted code
-// in magnitude (its multiplier is below one), so the sum of two is at most
-// 510 * 2^left_shift: below 2^31 for left_shift <= 22. The output
-// multiplier's left shift, if any, is checked against that sum (TFLite's
-// precondition).
+// Bound (tflite rule): |code - zero point| <= 255, and a term is at most
+// its shifted code in magnitude (its multiplier is below one), so the sum of
+// two is at most 510 * 2^left_shift: below 2^31 for left_shift <= 22. The
+// output multiplier's left shift, if any, is checked against that sum
+// (TFLite's precondition).
 
 #include <algorithm>
 #include <array>
