@@ -174,7 +174,9 @@ void im2col(const conv2d_shape& s, const conv_input& in, std::size_t first, std:
           const std::ptrdiff_t hi = std::clamp<std::ptrdiff_t>(width - x0, lo, taps);
           const auto lanes = [c](std::ptrdiff_t t) { return static_cast<std::size_t>(t) * c; };
           fill_lanes(at, pad, lanes(lo));
-          copy_lanes(at + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
+          // (With no tap inside -- padding wider than the kernel -- x0 + lo
+          // may be negative: no pointer is formed then.)
+          if (hi > lo) copy_lanes(at + lanes(lo), row + lanes(x0 + lo), lanes(hi - lo));
           fill_lanes(at + lanes(hi), pad, lanes(taps - hi));
           return;
         }
