@@ -21,6 +21,7 @@
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
+#include <mixq/core/scheme.hpp>
 #include <mixq/kernels/arch.hpp>
 #include <mixq/kernels/args.hpp>
 #include <mixq/kernels/requantize.hpp>
@@ -41,10 +42,10 @@ inline void check_add_args(const add_args& a, std::string_view where) {
                where, a.left_shift);
   }
   const auto check_input = [&](const add_input& in, std::string_view name) {
-    const std::int32_t lo = in.is_signed ? -128 : 0, hi = in.is_signed ? 127 : 255;
-    if (in.zero_point < lo || in.zero_point > hi) {
+    const code_range codes = code_range_of(8, in.is_signed);
+    if (!codes.contains(in.zero_point)) {
       MIXQ_THROW(error, "{}: input {} zero_point = {} is out of range; expected {} <= zero_point <= {}", where, name,
-                 in.zero_point, lo, hi);
+                 in.zero_point, codes.lo, codes.hi);
     }
     if (tflite && (in.multiplier.multiplier < 0 || in.multiplier.shift > 0 || in.multiplier.shift < -31)) {
       MIXQ_THROW(error, "{}: input {} multiplier = {} with shift {} is invalid; expected a multiplier >= 0 with "
@@ -68,16 +69,22 @@ inline void check_add_args(const add_args& a, std::string_view where) {
                       "and sums up to {:g} times 2^shift within int32",
                where, m.multiplier, m.shift, reach);
   }
-  const std::int32_t lo = a.is_signed ? -128 : 0, hi = a.is_signed ? 127 : 255;
-  if (a.zero_point < lo || a.zero_point > hi) {
+  const code_range codes = code_range_of(8, a.is_signed);
+  if (!codes.contains(a.zero_point)) {
     MIXQ_THROW(error, "{}: output zero_point = {} is out of range; expected {} <= zero_point <= {}", where, a.zero_point,
-               lo, hi);
+               codes.lo, codes.hi);
   }
-  if (a.min > a.max || a.min < lo || a.max > hi) {
+  if (a.min > a.max || !codes.contains(a.min) || !codes.contains(a.max)) {
     MIXQ_THROW(error, "{}: clamp [min, max] = [{}, {}] is invalid; expected {} <= min <= max <= {}", where, a.min, a.max,
-               lo, hi);
+               codes.lo, codes.hi);
   }
   if (a.n > 0 && a.out == nullptr) MIXQ_THROW(error, "{}: output data is null", where);
+}
+
+// An input's code in an 8-bit lane, less its zero point.
+MIXQ_INLINE std::int32_t centred_code(const add_input& in, std::uint8_t lane) noexcept {
+  const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
+  return code - in.zero_point;
 }
 
 // The other paths. Each input's term depends on its code alone: over many
@@ -87,10 +94,7 @@ template <kernel_path P>
 void add_lanes(const add_args& a) {
   if (a.rule == requantize_rule::float32) {
     const float lo = static_cast<float>(a.min - a.zero_point), hi = static_cast<float>(a.max - a.zero_point);
-    const auto centred = [](const add_input& in, std::uint8_t lane) {
-      const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
-      return static_cast<float>(code - in.zero_point);
-    };
+    const auto centred = [](const add_input& in, std::uint8_t lane) { return static_cast<float>(centred_code(in, lane)); };
     for (std::size_t i = 0; i < a.n; ++i) {
       const float f = std::fma(centred(a.a, a.a.data[i]), a.a.scale, centred(a.b, a.b.data[i]) * a.b.scale);
       const auto q = static_cast<std::int32_t>(std::nearbyint(std::min(std::max(f, lo), hi)));
@@ -99,8 +103,7 @@ void add_lanes(const add_args& a) {
     return;
   }
   const auto term = [&](const add_input& in, std::uint8_t lane) {
-    const std::int32_t code = in.is_signed ? static_cast<std::int8_t>(lane) : static_cast<std::int32_t>(lane);
-    return multiply_by_quantized_multiplier((code - in.zero_point) * (std::int32_t{1} << a.left_shift), in.multiplier);
+    return multiply_by_quantized_multiplier(centred_code(in, lane) * (std::int32_t{1} << a.left_shift), in.multiplier);
   };
   requantize_params p;
   p.multiplier = &a.multiplier;
@@ -130,6 +133,17 @@ void add_lanes(const add_args& a) {
 }
 
 #if MIXQ_WITH_AVX512VNNI
+// The 16 codes of one input at p (the lanes under m), widened, less its zero point.
+MIXQ_INLINE __m512i centred_codes_avx512(bool is_signed, __m512i zero_point, const std::uint8_t* p, __mmask16 m) noexcept {
+  const __m128i raw = _mm_maskz_loadu_epi8(m, p);
+  return _mm512_sub_epi32(is_signed ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw), zero_point);
+}
+
+// The lanes of the 16 from element i on that are below n.
+MIXQ_INLINE __mmask16 tail_mask(std::size_t i, std::size_t n) noexcept {
+  return n - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (n - i)) - 1u);
+}
+
 // 16 codes of one input (the lanes under m) as terms: widened, the zero point
 // taken off, shifted, multiplied with double rounding.
 struct add_term_avx512 {
@@ -147,9 +161,7 @@ struct add_term_avx512 {
         left_shift(_mm_cvtsi32_si128(left)) {}
 
   MIXQ_INLINE __m512i operator()(const std::uint8_t* p, __mmask16 m) const noexcept {
-    const __m128i raw = _mm_maskz_loadu_epi8(m, p);
-    const __m512i code = is_signed ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw);
-    const __m512i shifted = _mm512_sll_epi32(_mm512_sub_epi32(code, zero_point), left_shift);
+    const __m512i shifted = _mm512_sll_epi32(centred_codes_avx512(is_signed, zero_point, p, m), left_shift);
     return rdbpot_avx512(srdhm_avx512(shifted, multiplier), right, mask, half);
   }
 };
@@ -157,19 +169,16 @@ struct add_term_avx512 {
 // The float32 rule: two conversions, a multiply, a fused multiply-add, a
 // clamp and a rounding conversion per 16 lanes.
 inline void add_avx512_fp32(const add_args& a) noexcept {
-  const auto centred = [](const add_input& in, const std::uint8_t* p, __mmask16 m) {
-    const __m128i raw = _mm_maskz_loadu_epi8(m, p);
-    const __m512i code = in.is_signed ? _mm512_cvtepi8_epi32(raw) : _mm512_cvtepu8_epi32(raw);
-    return _mm512_cvtepi32_ps(_mm512_sub_epi32(code, _mm512_set1_epi32(in.zero_point)));
-  };
+  const __m512i zp_a = _mm512_set1_epi32(a.a.zero_point), zp_b = _mm512_set1_epi32(a.b.zero_point);
   const __m512 sa = _mm512_set1_ps(a.a.scale), sb = _mm512_set1_ps(a.b.scale);
   const __m512 lo = _mm512_set1_ps(static_cast<float>(a.min - a.zero_point));
   const __m512 hi = _mm512_set1_ps(static_cast<float>(a.max - a.zero_point));
   const __m512i zp = _mm512_set1_epi32(a.zero_point);
   for (std::size_t i = 0; i < a.n; i += 16) {
-    const __mmask16 m = a.n - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (a.n - i)) - 1u);
-    const __m512 y = _mm512_mul_ps(centred(a.b, a.b.data + i, m), sb);
-    __m512 f = _mm512_fmadd_ps(centred(a.a, a.a.data + i, m), sa, y);
+    const __mmask16 m = tail_mask(i, a.n);
+    const __m512 x = _mm512_cvtepi32_ps(centred_codes_avx512(a.a.is_signed, zp_a, a.a.data + i, m));
+    const __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(centred_codes_avx512(a.b.is_signed, zp_b, a.b.data + i, m)), sb);
+    __m512 f = _mm512_fmadd_ps(x, sa, y);
     f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
     _mm_mask_storeu_epi8(a.out + i, m, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
   }
@@ -186,7 +195,7 @@ inline void add_avx512(const add_args& a) noexcept {
   const __m512i zp = _mm512_set1_epi32(a.zero_point);
   const __m512i lo = _mm512_set1_epi32(a.min), hi = _mm512_set1_epi32(a.max);
   for (std::size_t i = 0; i < a.n; i += 16) {
-    const __mmask16 m = a.n - i >= 16 ? __mmask16(0xffff) : static_cast<__mmask16>((1u << (a.n - i)) - 1u);
+    const __mmask16 m = tail_mask(i, a.n);
     const __m512i sum = _mm512_add_epi32(term_a(a.a.data + i, m), term_b(a.b.data + i, m));
     const __m512i q = _mm512_add_epi32(mbqm_avx512(sum, mult, left, right, mask), zp);
     _mm_mask_storeu_epi8(a.out + i, m, _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi)));
