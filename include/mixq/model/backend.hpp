@@ -2,8 +2,8 @@
 // What runs the layers with weights of an integer model: the SIMD kernels of
 // one architecture (kernel_backend<Arch>, what a deployment uses), or their
 // scalar twins in kernels/reference (reference_backend, the oracle the tests
-// compare it with). Everything else an integer model does -- quantizing the
-// input, residual adds, pooling, concatenation -- is the same code for both.
+// compare it with). Everything else an integer model does -- pooling,
+// concatenation, code-to-code tables -- is the same code for both.
 //
 // A backend offers:
 //   weights                       its form of an N x K matrix of signed codes
@@ -13,6 +13,8 @@
 //   depthwise(shape, in, w3x3, bias, out, pixels)   3x3, stride 1 or 2, no dilation
 //   requantize(x, n, params, out)                   int32 -> 8-bit lanes, one channel
 //   add(add_args)                                   the residual add of two tensors of 8-bit lanes
+//   quantize(x, n, params, out)                     floats -> 8-bit lanes (a network's input)
+//   dequantize(lanes, n, params, out)               8-bit lanes -> floats (its outputs)
 //   float_arch                    the xsimd architecture of the float layers
 //   name()
 
@@ -24,15 +26,18 @@
 #include <type_traits>
 #include <vector>
 
+#include <mixq/core/quantize_rule.hpp>
 #include <mixq/kernels/add.hpp>
 #include <mixq/kernels/conv.hpp>
 #include <mixq/kernels/gemm.hpp>
+#include <mixq/kernels/quantize.hpp>
 #include <mixq/kernels/reference/add.hpp>
 #include <mixq/kernels/reference/conv.hpp>
 #include <mixq/kernels/reference/gemm.hpp>
 #include <mixq/kernels/reference/requantize.hpp>
 #include <mixq/kernels/requantize.hpp>
 #include <mixq/kernels/weights.hpp>
+#include <mixq/model/graph.hpp>
 
 namespace mixq {
 
@@ -81,6 +86,15 @@ struct kernel_backend {
     requantize_kernel(Arch{}, requantize_args{.x = x, .rows = 1, .cols = n, .x_stride = n, .params = p, .out = out, .out_stride = n});
   }
   static void add(const add_args& a) { add_kernel(Arch{}, a); }
+  /// n floats to n lanes of p's codes (core/quantize_rule.hpp).
+  static void quantize(const float* x, std::size_t n, const activation_params& p, std::uint8_t* out) noexcept {
+    const float inv = 1.0f / p.scale;
+    const detail::quantize_lanes_args a{.inv_scale = &inv, .zero_point = &p.zero_point, .qmin = p.qmin(), .qmax = p.qmax()};
+    detail::quantize_lanes<kernel_path_of<Arch>>(x, n, a, out);
+  }
+  static void dequantize(const std::uint8_t* lanes, std::size_t n, const activation_params& p, float* out) noexcept {
+    detail::dequantize_lanes<kernel_path_of<Arch>>(lanes, n, p.is_signed, &p.scale, &p.zero_point, false, out);
+  }
 };
 
 /// The scalar twins of the kernels, on unpacked codes: slow, plain, independent.
@@ -135,6 +149,19 @@ struct reference_backend {
   static void add(const add_args& a) {
     const std::vector<std::uint8_t> codes = reference::add(a);
     std::memcpy(a.out, codes.data(), a.n);
+  }
+  /// The rules of core/quantize_rule.hpp, one value at a time.
+  static void quantize(const float* x, std::size_t n, const activation_params& p, std::uint8_t* out) noexcept {
+    const float inv = 1.0f / p.scale;
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = static_cast<std::uint8_t>(quantize_code(x[i], inv, p.zero_point, p.qmin(), p.qmax()));
+    }
+  }
+  static void dequantize(const std::uint8_t* lanes, std::size_t n, const activation_params& p, float* out) noexcept {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t code = p.is_signed ? static_cast<std::int8_t>(lanes[i]) : std::int32_t{lanes[i]};
+      out[i] = dequantize_code(code, p.scale, p.zero_point);
+    }
   }
 
 private:

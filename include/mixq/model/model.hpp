@@ -275,7 +275,7 @@ public:
       }
     }
     const std::size_t s = it->second.front();
-    detail::dequantize_lanes(code_buffers_[s].data(), out.size(), slots_[s].params, out.data());
+    Backend::dequantize(code_buffers_[s].data(), out.size(), slots_[s].params, out.data());
     return out;
   }
 

@@ -22,7 +22,6 @@
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
-#include <mixq/core/quantize_rule.hpp>
 #include <mixq/kernels/args.hpp>
 #include <mixq/kernels/requantize.hpp>
 #include <mixq/model/graph.hpp>
@@ -87,21 +86,6 @@ struct code_table {
     for (std::size_t i = 0; i < n; ++i) out[i] = map[in[i]];
   }
 };
-
-/// Quantizes n floats into lanes under p (the rule of core/quantize_rule.hpp).
-inline void quantize_lanes(const float* x, std::size_t n, const activation_params& p, std::uint8_t* out) noexcept {
-  const float inv = 1.0f / p.scale;
-  const std::int32_t lo = p.qmin(), hi = p.qmax();
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::uint8_t>(quantize_code(x[i], inv, p.zero_point, lo, hi));
-}
-
-inline void dequantize_lanes(const std::uint8_t* x, std::size_t n, const activation_params& p, float* out) noexcept {
-  if (p.is_signed) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = dequantize_code(static_cast<std::int8_t>(x[i]), p.scale, p.zero_point);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) out[i] = dequantize_code(x[i], p.scale, p.zero_point);
-  }
-}
 
 /// The quantized add (kernels/add.hpp). TFLite's rule: both inputs to a
 /// common fixed-point scale (2 x the larger input scale, with 20 bits of

@@ -81,14 +81,14 @@ void basic_model<Backend>::execute(std::size_t s, std::size_t n) {
 
 template <class Backend>
 void basic_model<Backend>::execute(const detail::quantize_step& st, std::size_t n) {
-  detail::quantize_lanes(float_buffers_[st.from].data(), n * slots_[st.from].elements, slots_[st.to].params,
-                         code_buffers_[st.to].data());
+  Backend::quantize(float_buffers_[st.from].data(), n * slots_[st.from].elements, slots_[st.to].params,
+                    code_buffers_[st.to].data());
 }
 
 template <class Backend>
 void basic_model<Backend>::execute(const detail::dequantize_step& st, std::size_t n) {
-  detail::dequantize_lanes(code_buffers_[st.from].data(), n * slots_[st.from].elements, slots_[st.from].params,
-                           float_buffers_[st.to].data());
+  Backend::dequantize(code_buffers_[st.from].data(), n * slots_[st.from].elements, slots_[st.from].params,
+                      float_buffers_[st.to].data());
 }
 
 template <class Backend>
