@@ -303,20 +303,23 @@ MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x
 }
 
 #if MIXQ_WITH_AVX512VNNI
-// The AVX-512 VNNI depthwise kernel takes four taps a vpdpbusd: each 32-bit
-// lane holds one channel's codes at four taps and meets that channel's four
-// weights. The nine taps are three groups (0-3, 4-7, and 8 with three taps of
-// weight zero). Codes enter unsigned (signed ones offset by 128), so the
-// zero point leaves the loop: sum_t (x_t - zp) w_t = sum_t u_t w_t - zp_u
-// sum_t w_t, the second term folded into the bias (a tap in the padding
-// reads zero-point codes, as on every path). Within one 64-channel block the four
-// unpacked vectors hold channels in the order lane L, vector j, dword i ->
+// The AVX-512 VNNI depthwise kernel takes the three taps of one kernel column
+// a vpdpbusd: each 32-bit lane holds one channel's codes in the three input
+// rows of that column (the fourth byte meets a zero weight) and meets that
+// channel's three weights. It runs along an output row a few pixels at a
+// time: each input column under the run is interleaved once and serves every
+// pixel whose window covers it (three at stride 1), where interleaving per
+// pixel would repeat it. Codes enter unsigned (signed ones offset by 128), so
+// the zero point leaves the loop: sum_t (x_t - zp) w_t = sum_t u_t w_t - zp_u
+// sum_t w_t, the second term folded into the bias (a tap in the padding reads
+// zero-point codes, as on every path). Within one 64-channel block the four
+// interleaved vectors hold channels in the order lane L, vector j, dword i ->
 // L*16 + j*4 + i; the weights and bias are stored in that order and the
 // accumulators transposed back (4x4 blocks of 128 bits) before the store.
 // Bound: |sum| <= 9 * 255 * 128 plus the bias, added with wrap-around as the
 // other paths do.
 struct depthwise_vnni_layout {
-  const __m512i* weights;  // [block][group 0..2][vector 0..3]
+  const __m512i* weights;  // [block][kx 0..2][vector 0..3]
   const __m512i* bias;     // [block][vector 0..3]: bias - zp_u * sum of the nine weights
   std::size_t channels;
   bool is_signed;
@@ -334,10 +337,12 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
     const std::size_t b = ch / 64, lane = (ch % 64) / 16, j = (ch % 16) / 4, i = ch % 4;
     const std::size_t dword = lane * 4 + i;  // within vector j
     std::uint32_t sum = 0;
-    for (std::size_t t = 0; t < 9; ++t) {
-      const std::size_t g = t / 4, byte = t % 4;
-      wp[((b * 3 + g) * 4 + j) * 64 + dword * 4 + byte] = w[t * c + ch];
-      sum += static_cast<std::uint32_t>(static_cast<std::int32_t>(w[t * c + ch]));
+    for (std::size_t ky = 0; ky < 3; ++ky) {
+      for (std::size_t kx = 0; kx < 3; ++kx) {
+        const std::int8_t v = w[(ky * 3 + kx) * c + ch];
+        wp[((b * 3 + kx) * 4 + j) * 64 + dword * 4 + ky] = v;
+        sum += static_cast<std::uint32_t>(std::int32_t{v});
+      }
     }
     const std::uint32_t b0 = bias ? static_cast<std::uint32_t>(bias[ch]) : 0u;
     bp[(b * 4 + j) * 16 + dword] = static_cast<std::int32_t>(b0 - static_cast<std::uint32_t>(zp_u) * sum);
@@ -345,40 +350,69 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
   return {reinterpret_cast<const __m512i*>(wp), reinterpret_cast<const __m512i*>(bp), c, in.is_signed};
 }
 
-// acc[0, channels) of one output pixel from its nine tap rows.
-MIXQ_INLINE void depthwise_pixel_vnni(std::int32_t* acc, const std::uint8_t* const* x,
-                                      const depthwise_vnni_layout& l) noexcept {
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+// Output pixels along one output row, as many as share interleaved columns.
+inline constexpr std::size_t depthwise_run_pixels = 8;
+
+// A run of `count` output pixels of one output row: the input rows under the
+// kernel's three rows (null outside the image), and the input column under
+// the first pixel's left tap.
+struct depthwise_run {
+  const std::uint8_t* rows[3];
+  std::ptrdiff_t x0;
+  std::size_t count, stride;
+};
+
+// acc[q * acc_stride + c] for the run's pixels q and every channel c.
+inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const depthwise_run& run,
+                               const conv2d_shape& s, std::size_t pixel_stride, const std::uint8_t* zero_row,
+                               const depthwise_vnni_layout& l) noexcept {
+  constexpr std::size_t max_columns = (depthwise_run_pixels - 1) * 2 + 3;
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80)), zero = _mm512_setzero_si512();
+  const std::size_t columns = (run.count - 1) * run.stride + 3;
+  __m512i column[max_columns][4];
   for (std::size_t b = 0, c0 = 0; c0 < l.channels; ++b, c0 += 64) {
     const std::size_t left = l.channels - c0;
     const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-    const __m512i* wb = l.weights + b * 12;
-    __m512i acc_v[4];
-    for (std::size_t j = 0; j < 4; ++j) acc_v[j] = _mm512_load_si512(l.bias + b * 4 + j);
-    for (std::size_t g = 0; g < 3; ++g) {
-      // Group 2 has one tap; its other three lanes meet zero weights.
-      const std::size_t t0 = g * 4, t1 = g < 2 ? t0 + 1 : t0, t2 = g < 2 ? t0 + 2 : t0, t3 = g < 2 ? t0 + 3 : t0;
-      const __m512i a0 = _mm512_maskz_loadu_epi8(m, x[t0] + c0), a1 = _mm512_maskz_loadu_epi8(m, x[t1] + c0);
-      const __m512i a2 = _mm512_maskz_loadu_epi8(m, x[t2] + c0), a3 = _mm512_maskz_loadu_epi8(m, x[t3] + c0);
-      const __m512i lo01 = _mm512_unpacklo_epi8(a0, a1), hi01 = _mm512_unpackhi_epi8(a0, a1);
-      const __m512i lo23 = _mm512_unpacklo_epi8(a2, a3), hi23 = _mm512_unpackhi_epi8(a2, a3);
-      __m512i v[4] = {_mm512_unpacklo_epi16(lo01, lo23), _mm512_unpackhi_epi16(lo01, lo23),
-                      _mm512_unpacklo_epi16(hi01, hi23), _mm512_unpackhi_epi16(hi01, hi23)};
-      for (std::size_t j = 0; j < 4; ++j) {
-        if (l.is_signed) v[j] = _mm512_xor_si512(v[j], flip);
-        acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], v[j], _mm512_load_si512(wb + g * 4 + j));
+    for (std::size_t k = 0; k < columns; ++k) {
+      const std::ptrdiff_t x = run.x0 + static_cast<std::ptrdiff_t>(k);
+      const bool inside = x >= 0 && x < static_cast<std::ptrdiff_t>(s.width);
+      __m512i a[3];
+      for (std::size_t ky = 0; ky < 3; ++ky) {
+        const std::uint8_t* at = inside && run.rows[ky] != nullptr
+                                     ? run.rows[ky] + static_cast<std::size_t>(x) * pixel_stride + c0
+                                     : zero_row + c0;
+        a[ky] = _mm512_maskz_loadu_epi8(m, at);
+        if (l.is_signed) a[ky] = _mm512_xor_si512(a[ky], flip);
       }
+      const __m512i lo01 = _mm512_unpacklo_epi8(a[0], a[1]), hi01 = _mm512_unpackhi_epi8(a[0], a[1]);
+      const __m512i lo2 = _mm512_unpacklo_epi8(a[2], zero), hi2 = _mm512_unpackhi_epi8(a[2], zero);
+      column[k][0] = _mm512_unpacklo_epi16(lo01, lo2);
+      column[k][1] = _mm512_unpackhi_epi16(lo01, lo2);
+      column[k][2] = _mm512_unpacklo_epi16(hi01, hi2);
+      column[k][3] = _mm512_unpackhi_epi16(hi01, hi2);
     }
-    // Back to channel order: output vector L is lane L of acc_v[0..3].
-    const __m512i t01lo = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0x44);
-    const __m512i t23lo = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0x44);
-    const __m512i t01hi = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0xEE);
-    const __m512i t23hi = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0xEE);
-    const __m512i out[4] = {_mm512_shuffle_i32x4(t01lo, t23lo, 0x88), _mm512_shuffle_i32x4(t01lo, t23lo, 0xDD),
-                            _mm512_shuffle_i32x4(t01hi, t23hi, 0x88), _mm512_shuffle_i32x4(t01hi, t23hi, 0xDD)};
-    for (std::size_t q = 0; q < 4 && q * 16 < left; ++q) {
-      const std::size_t n = std::min<std::size_t>(16, left - q * 16);
-      _mm512_mask_storeu_epi32(acc + c0 + q * 16, static_cast<__mmask16>((1u << n) - 1u), out[q]);
+    const __m512i* wb = l.weights + b * 12;
+    for (std::size_t q = 0; q < run.count; ++q) {
+      __m512i acc_v[4];
+      for (std::size_t j = 0; j < 4; ++j) acc_v[j] = _mm512_load_si512(l.bias + b * 4 + j);
+      for (std::size_t kx = 0; kx < 3; ++kx) {
+        const __m512i* col = column[q * run.stride + kx];
+        for (std::size_t j = 0; j < 4; ++j) {
+          acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], col[j], _mm512_load_si512(wb + kx * 4 + j));
+        }
+      }
+      // Back to channel order: output vector L is lane L of acc_v[0..3].
+      const __m512i t01lo = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0x44);
+      const __m512i t23lo = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0x44);
+      const __m512i t01hi = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0xEE);
+      const __m512i t23hi = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0xEE);
+      const __m512i out[4] = {_mm512_shuffle_i32x4(t01lo, t23lo, 0x88), _mm512_shuffle_i32x4(t01lo, t23lo, 0xDD),
+                              _mm512_shuffle_i32x4(t01hi, t23hi, 0x88), _mm512_shuffle_i32x4(t01hi, t23hi, 0xDD)};
+      std::int32_t* dst = acc + q * acc_stride + c0;
+      for (std::size_t v = 0; v < 4 && v * 16 < left; ++v) {
+        const std::size_t n = std::min<std::size_t>(16, left - v * 16);
+        _mm512_mask_storeu_epi32(dst + v * 16, static_cast<__mmask16>((1u << n) - 1u), out[v]);
+      }
     }
   }
 }
@@ -428,29 +462,40 @@ struct depthwise_fn : detail::kernel_functor<> {
     auto* zero_row = detail::scratch<std::uint8_t, 12>(zero_bytes);
     std::memset(zero_row, detail::zero_lane(in), zero_bytes);
     const auto planned = detail::plan_output(out, c);
-    auto pixel_loop = [&](auto&& pixel) {
-      for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
-        const std::size_t row = (p - pixels.begin) % rows_at_once;
-        const std::uint8_t* tap_x[9];
-        detail::depthwise_taps(s, in, p, zero_row, tap_x);
-        pixel(acc + row * c, tap_x);
-        if (row + 1 == rows_at_once || p + 1 == pixels.end) {
-          detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
-        }
-      }
-    };
 #if MIXQ_WITH_AVX512VNNI
     if constexpr (P == kernel_path::avx512vnni) {
+      static_assert(detail::depthwise_run_pixels == rows_at_once);
       const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
-      pixel_loop([&](std::int32_t* a, const std::uint8_t* const* x) { detail::depthwise_pixel_vnni(a, x, layout); });
+      const std::size_t oh = s.out_height(), ow = s.out_width();
+      for (std::size_t p = pixels.begin; p < pixels.end;) {
+        // A run ends with the pixels, the output row, or rows_at_once pixels.
+        const std::size_t image = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+        detail::depthwise_run run{{}, static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left),
+                                  std::min({rows_at_once, ow - x, pixels.end - p}), s.stride_w};
+        for (std::size_t ky = 0; ky < 3; ++ky) {
+          const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
+          run.rows[ky] = iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height)
+                             ? in.data + (image * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride
+                             : nullptr;
+        }
+        detail::depthwise_run_vnni(acc, c, run, s, in.pixel_stride, zero_row, layout);
+        detail::store_tile<P>(acc, c, run.count, 0, c, no_offset, p, planned);
+        p += run.count;
+      }
       return;
     }
 #endif
     auto* w32 = detail::scratch<std::int32_t, 8>(9 * c);  // weights widened once per call
     for (std::size_t i = 0; i < 9 * c; ++i) w32[i] = weights[i];
-    pixel_loop([&](std::int32_t* a, const std::uint8_t* const* x) {
-      detail::depthwise_pixel(a, x, w32, c, bias, in.is_signed, in.zero_point);
-    });
+    for (std::size_t p = pixels.begin; p < pixels.end; ++p) {
+      const std::size_t row = (p - pixels.begin) % rows_at_once;
+      const std::uint8_t* tap_x[9];
+      detail::depthwise_taps(s, in, p, zero_row, tap_x);
+      detail::depthwise_pixel(acc + row * c, tap_x, w32, c, bias, in.is_signed, in.zero_point);
+      if (row + 1 == rows_at_once || p + 1 == pixels.end) {
+        detail::store_tile<P>(acc, c, row + 1, 0, c, no_offset, p - row, planned);
+      }
+    }
   }
 };
 

@@ -868,13 +868,17 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
         // Few channels, more than the 64 of one AVX-512 block, and (trial 2,
         // never skipped below) more than the 512 lanes a sub-byte output row
         // is requantized in at once.
+        // Rows of up to 20 pixels: several runs of the AVX-512 path per row.
         s.height = r.size(trial == 2 ? 3 : 1, 9);
-        s.width = r.size(trial == 2 ? 3 : 1, 9);
+        s.width = r.size(trial == 2 ? 3 : 1, 20);
         s.channels = trial == 2 ? r.size(513, 600) : trial % 2 ? r.size(1, 40) : r.size(60, 150);
         s.kernel_h = s.kernel_w = 3;
-        s.stride_h = s.stride_w = r.size(1, 2);
-        s.pad_top = s.pad_left = r.size(0, 1);
-        s.pad_bottom = s.pad_right = r.size(0, 1);
+        s.stride_h = r.size(1, 2);
+        s.stride_w = r.size(1, 2);
+        s.pad_top = r.size(0, 2);
+        s.pad_left = r.size(0, 2);
+        s.pad_bottom = r.size(0, 2);
+        s.pad_right = r.size(0, 2);
         if (s.out_height() == 0 || s.out_width() == 0) continue;
         const bool a_signed = r.coin();
         auto input = random_packed(r, s.batch * s.height * s.width, s.channels, s.channels, 8, a_signed);
@@ -891,11 +895,22 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
         for (auto& b : bias) b = r.integer(-3000, 3000);
         const std::int32_t* bias_ptr = r.coin() ? bias.data() : nullptr;
         INFO("depthwise " << s.batch << "x" << s.height << "x" << s.width << "x" << s.channels << " stride "
-                          << s.stride_h << " pad " << s.pad_top << "/" << s.pad_bottom);
+                          << s.stride_h << "x" << s.stride_w << " pad " << s.pad_top << "/" << s.pad_left << "/"
+                          << s.pad_bottom << "/" << s.pad_right);
         const auto want = mixq::reference::depthwise(s, in, w.data(), bias_ptr);
         std::vector<std::int32_t> c(s.out_pixels() * s.channels, 0);
         table.depthwise_i32(s, in, w.data(), bias_ptr, {c.data(), s.channels}, {});
         REQUIRE(c == want);
+        {  // a range of pixels that starts and ends inside output rows, as threads split them
+          const std::size_t begin = r.size(0, s.out_pixels() - 1), end = r.size(begin + 1, s.out_pixels());
+          INFO("pixels [" << begin << ", " << end << ")");
+          std::vector<std::int32_t> part(s.out_pixels() * s.channels, 7);
+          table.depthwise_i32(s, in, w.data(), bias_ptr, {part.data(), s.channels}, {begin, end});
+          for (std::size_t i = 0; i < part.size(); ++i) {
+            const bool written = i >= begin * s.channels && i < end * s.channels;
+            REQUIRE(part[i] == (written ? want[i] : 7));
+          }
+        }
         const auto mult = random_multipliers(r, s.channels);
         auto p = random_requantize(r, mult, 4, false);
         std::vector<float> scales;
