@@ -34,7 +34,8 @@ std::vector<float> random_inputs(const network& net, std::size_t n, unsigned see
 
 std::vector<std::shared_ptr<const network>> test_networks() {
   return {std::make_shared<const network>(mixq_test::all_operators(7)),
-          std::make_shared<const network>(mixq_test::flatten_head(11))};
+          std::make_shared<const network>(mixq_test::flatten_head(11)),
+          std::make_shared<const network>(mixq_test::wide_input(13))};
 }
 
 // Uniform plans of every kernel, fp32, and mixed plans that put layers in float between integer ones.

@@ -75,6 +75,20 @@ inline mixq::network flatten_head(unsigned seed) {
   return std::move(b).build(out);
 }
 
+/// An image of many channels (the input's reorder runs in several blocks of
+/// pixels), a depthwise layer of more than 256 channels, global pooling.
+inline mixq::network wide_input(unsigned seed) {
+  using namespace mixq;
+  std::mt19937 rng(seed);
+  constexpr std::size_t c = 300;
+  network_builder b({5, 5, c});
+  const auto dw = b.depthwise_conv(b.input(), "dw", conv_params{3, 1, 1}, random_values(rng, c * 9, 0.4f),
+                                   random_values(rng, c, 0.1f), fused_clamp::relu());
+  const auto gp = b.global_average_pool(dw, "gp");
+  const auto out = b.dense(gp, "out", 4, random_values(rng, 4 * c, 0.1f), random_values(rng, 4, 0.1f));
+  return std::move(b).build(out);
+}
+
 /// The network's float outputs from the definitions, in double: NCHW inputs, NHWC values.
 inline std::vector<double> reference_float(const mixq::network& net, const std::vector<float>& input, std::size_t n) {
   using namespace mixq;

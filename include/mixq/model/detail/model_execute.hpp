@@ -56,12 +56,17 @@ void basic_model<Backend>::load_input(const float* x, std::size_t n) {
   if (!s.image || hw == 1 || c == 1) {
     std::copy_n(x, n * s.elements(), dst);
   } else {
-    // ONNX's N x C x H x W to N x H x W x C.
+    // ONNX's N x C x H x W to N x H x W x C, in blocks of pixels whose
+    // output (about 16 KB) stays in L1 while every channel is written in.
+    const std::size_t block = std::max<std::size_t>(16, 4096 / c);
     for (std::size_t img = 0; img < n; ++img) {
       const float* src = x + img * s.elements();
       float* out = dst + img * s.elements();
-      for (std::size_t ch = 0; ch < c; ++ch) {
-        for (std::size_t p = 0; p < hw; ++p) out[p * c + ch] = src[ch * hw + p];
+      for (std::size_t p0 = 0; p0 < hw; p0 += block) {
+        const std::size_t p1 = std::min(hw, p0 + block);
+        for (std::size_t ch = 0; ch < c; ++ch) {
+          for (std::size_t p = p0; p < p1; ++p) out[p * c + ch] = src[ch * hw + p];
+        }
       }
     }
   }
