@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include <mixq/config.hpp>
 #include <mixq/core/fixed_point.hpp>
@@ -87,21 +88,79 @@ MIXQ_INLINE std::int32_t centred_code(const add_input& in, std::uint8_t lane) no
   return code - in.zero_point;
 }
 
-// The other paths. Each input's term depends on its code alone: over many
-// elements, two 256-entry tables of terms; over few, the terms themselves.
-// The sums are requantized by the path's requantize loop.
+// The float32 rule on elements [from, a.n), one at a time.
+inline void add_fp32_lanes(const add_args& a, std::size_t from) noexcept {
+  const float lo = static_cast<float>(a.min - a.zero_point), hi = static_cast<float>(a.max - a.zero_point);
+  const auto centred = [](const add_input& in, std::uint8_t lane) { return static_cast<float>(centred_code(in, lane)); };
+  for (std::size_t i = from; i < a.n; ++i) {
+    const float f = std::fma(centred(a.a, a.a.data[i]), a.a.scale, centred(a.b, a.b.data[i]) * a.b.scale);
+    const auto q = static_cast<std::int32_t>(std::nearbyint(std::min(std::max(f, lo), hi)));
+    a.out[i] = static_cast<std::uint8_t>(q + a.zero_point);
+  }
+}
+
+// The float32 rule, eight lanes at a time where the path has a fused
+// multiply-add (the sums are clamped into the output's codes, so narrowing
+// them keeps their bytes); the rest one at a time.
+template <kernel_path P>
+void add_fp32(const add_args& a) noexcept {
+  std::size_t i = 0;
+#if MIXQ_WITH_AVX2 && defined(__FMA__)
+  if constexpr (P == kernel_path::avx2) {
+    const auto centred = [](const add_input& in, const std::uint8_t* p) {
+      const __m128i raw = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+      const __m256i codes = in.is_signed ? _mm256_cvtepi8_epi32(raw) : _mm256_cvtepu8_epi32(raw);
+      return _mm256_cvtepi32_ps(_mm256_sub_epi32(codes, _mm256_set1_epi32(in.zero_point)));
+    };
+    const __m256 sa = _mm256_set1_ps(a.a.scale), sb = _mm256_set1_ps(a.b.scale);
+    const __m256 lo = _mm256_set1_ps(static_cast<float>(a.min - a.zero_point));
+    const __m256 hi = _mm256_set1_ps(static_cast<float>(a.max - a.zero_point));
+    const __m256i zp = _mm256_set1_epi32(a.zero_point);
+    for (; i + 8 <= a.n; i += 8) {
+      __m256 f = _mm256_fmadd_ps(centred(a.a, a.a.data + i), sa, _mm256_mul_ps(centred(a.b, a.b.data + i), sb));
+      f = _mm256_min_ps(_mm256_max_ps(f, lo), hi);
+      const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(f), zp);
+      // int32 -> int16 -> bytes within each 128-bit half; the halves' first four bytes joined.
+      const __m256i words = _mm256_packs_epi32(q, q);
+      const __m256i bytes = a.is_signed ? _mm256_packs_epi16(words, words) : _mm256_packus_epi16(words, words);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(a.out + i),
+                       _mm_unpacklo_epi32(_mm256_castsi256_si128(bytes), _mm256_extracti128_si256(bytes, 1)));
+    }
+  }
+#endif
+#if MIXQ_WITH_NEON64
+  if constexpr (P == kernel_path::neon) {
+    const auto centred = [](const add_input& in, const std::uint8_t* p) {
+      const int16x8_t codes = in.is_signed ? vmovl_s8(vld1_s8(reinterpret_cast<const std::int8_t*>(p)))
+                                           : vreinterpretq_s16_u16(vmovl_u8(vld1_u8(p)));
+      const int32x4_t zp = vdupq_n_s32(in.zero_point);
+      return std::pair{vcvtq_f32_s32(vsubq_s32(vmovl_s16(vget_low_s16(codes)), zp)),
+                       vcvtq_f32_s32(vsubq_s32(vmovl_high_s16(codes), zp))};
+    };
+    const float32x4_t sa = vdupq_n_f32(a.a.scale), sb = vdupq_n_f32(a.b.scale);
+    const float32x4_t lo = vdupq_n_f32(static_cast<float>(a.min - a.zero_point));
+    const float32x4_t hi = vdupq_n_f32(static_cast<float>(a.max - a.zero_point));
+    const int32x4_t zp = vdupq_n_s32(a.zero_point);
+    const auto rule = [&](float32x4_t x, float32x4_t y) {
+      const float32x4_t f = vminq_f32(vmaxq_f32(vfmaq_f32(vmulq_f32(y, sb), x, sa), lo), hi);
+      return vmovn_s32(vaddq_s32(vcvtnq_s32_f32(f), zp));
+    };
+    for (; i + 8 <= a.n; i += 8) {
+      const auto [x0, x1] = centred(a.a, a.a.data + i);
+      const auto [y0, y1] = centred(a.b, a.b.data + i);
+      vst1_u8(a.out + i, vreinterpret_u8_s8(vmovn_s16(vcombine_s16(rule(x0, y0), rule(x1, y1)))));
+    }
+  }
+#endif
+  add_fp32_lanes(a, i);
+}
+
+// The other paths under TFLite's rule. Each input's term depends on its code
+// alone: over many elements, two 256-entry tables of terms; over few, the
+// terms themselves. The sums are requantized by the path's requantize loop.
 template <kernel_path P>
 void add_lanes(const add_args& a) {
-  if (a.rule == requantize_rule::float32) {
-    const float lo = static_cast<float>(a.min - a.zero_point), hi = static_cast<float>(a.max - a.zero_point);
-    const auto centred = [](const add_input& in, std::uint8_t lane) { return static_cast<float>(centred_code(in, lane)); };
-    for (std::size_t i = 0; i < a.n; ++i) {
-      const float f = std::fma(centred(a.a, a.a.data[i]), a.a.scale, centred(a.b, a.b.data[i]) * a.b.scale);
-      const auto q = static_cast<std::int32_t>(std::nearbyint(std::min(std::max(f, lo), hi)));
-      a.out[i] = static_cast<std::uint8_t>(q + a.zero_point);
-    }
-    return;
-  }
+  if (a.rule == requantize_rule::float32) return add_fp32<P>(a);
   const auto term = [&](const add_input& in, std::uint8_t lane) {
     return multiply_by_quantized_multiplier(centred_code(in, lane) * (std::int32_t{1} << a.left_shift), in.multiplier);
   };
