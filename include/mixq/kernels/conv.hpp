@@ -325,29 +325,61 @@ struct depthwise_vnni_layout {
   bool is_signed;
 };
 
+// Three rows of 64 bytes interleaved byte by byte, a zero fourth: dword i of
+// lane L of v[j] holds the three bytes of channel L*16 + j*4 + i.
+MIXQ_INLINE void interleave_rows(__m512i r0, __m512i r1, __m512i r2, __m512i* v) noexcept {
+  const __m512i zero = _mm512_setzero_si512();
+  const __m512i lo01 = _mm512_unpacklo_epi8(r0, r1), hi01 = _mm512_unpackhi_epi8(r0, r1);
+  const __m512i lo2 = _mm512_unpacklo_epi8(r2, zero), hi2 = _mm512_unpackhi_epi8(r2, zero);
+  v[0] = _mm512_unpacklo_epi16(lo01, lo2);
+  v[1] = _mm512_unpackhi_epi16(lo01, lo2);
+  v[2] = _mm512_unpacklo_epi16(hi01, hi2);
+  v[3] = _mm512_unpackhi_epi16(hi01, hi2);
+}
+
+// The 4 x 4 transpose of 128-bit blocks (its own inverse) between that
+// order and the channels': lane L of v[j] becomes lane j of out[L].
+MIXQ_INLINE void transpose_blocks(const __m512i* v, __m512i* out) noexcept {
+  const __m512i t01lo = _mm512_shuffle_i32x4(v[0], v[1], 0x44), t23lo = _mm512_shuffle_i32x4(v[2], v[3], 0x44);
+  const __m512i t01hi = _mm512_shuffle_i32x4(v[0], v[1], 0xEE), t23hi = _mm512_shuffle_i32x4(v[2], v[3], 0xEE);
+  out[0] = _mm512_shuffle_i32x4(t01lo, t23lo, 0x88);
+  out[1] = _mm512_shuffle_i32x4(t01lo, t23lo, 0xDD);
+  out[2] = _mm512_shuffle_i32x4(t01hi, t23hi, 0x88);
+  out[3] = _mm512_shuffle_i32x4(t01hi, t23hi, 0xDD);
+}
+
+// The weights interleaved like the input columns (the same unpacks, so lane
+// for lane), each channel's sum of nine weights from a vpdpbusd against
+// ones, and the bias brought into the same order.
 inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const std::int32_t* bias, std::size_t c,
                                                     const conv_input& in) noexcept {
   const std::size_t blocks = (c + 63) / 64;
-  auto* wp = scratch<std::int8_t, 12>(blocks * 12 * 64);
-  auto* bp = scratch<std::int32_t, 12>(blocks * 4 * 16);
-  std::memset(wp, 0, blocks * 12 * 64);
-  std::memset(bp, 0, blocks * 4 * 16 * sizeof(std::int32_t));
-  const std::int32_t zp_u = in.is_signed ? in.zero_point + 128 : in.zero_point;
-  for (std::size_t ch = 0; ch < c; ++ch) {
-    const std::size_t b = ch / 64, lane = (ch % 64) / 16, j = (ch % 16) / 4, i = ch % 4;
-    const std::size_t dword = lane * 4 + i;  // within vector j
-    std::uint32_t sum = 0;
-    for (std::size_t ky = 0; ky < 3; ++ky) {
-      for (std::size_t kx = 0; kx < 3; ++kx) {
-        const std::int8_t v = w[(ky * 3 + kx) * c + ch];
-        wp[((b * 3 + kx) * 4 + j) * 64 + dword * 4 + ky] = v;
-        sum += static_cast<std::uint32_t>(std::int32_t{v});
-      }
+  auto* wp = reinterpret_cast<__m512i*>(scratch<std::int8_t, 12>(blocks * 12 * 64));
+  auto* bp = reinterpret_cast<__m512i*>(scratch<std::int32_t, 12>(blocks * 4 * 16));
+  const __m512i ones = _mm512_set1_epi8(1);
+  const __m512i zp_u = _mm512_set1_epi32(in.is_signed ? in.zero_point + 128 : in.zero_point);
+  for (std::size_t b = 0, c0 = 0; c0 < c; ++b, c0 += 64) {
+    const std::size_t left = c - c0;
+    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    __m512i sums[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+    for (std::size_t kx = 0; kx < 3; ++kx) {
+      const auto row = [&](std::size_t ky) {
+        return _mm512_maskz_loadu_epi8(m, w + (ky * 3 + kx) * c + c0);
+      };
+      __m512i* v = wp + (b * 3 + kx) * 4;
+      interleave_rows(row(0), row(1), row(2), v);
+      for (std::size_t j = 0; j < 4; ++j) sums[j] = _mm512_dpbusd_epi32(sums[j], ones, v[j]);
     }
-    const std::uint32_t b0 = bias ? static_cast<std::uint32_t>(bias[ch]) : 0u;
-    bp[(b * 4 + j) * 16 + dword] = static_cast<std::int32_t>(b0 - static_cast<std::uint32_t>(zp_u) * sum);
+    __m512i natural[4], ordered[4];
+    for (std::size_t q = 0; q < 4; ++q) {
+      const std::size_t have = left > 16 * q ? std::min<std::size_t>(16, left - 16 * q) : 0;
+      const auto mq = static_cast<__mmask16>((1u << have) - 1u);
+      natural[q] = bias ? _mm512_maskz_loadu_epi32(mq, bias + c0 + 16 * q) : _mm512_setzero_si512();
+    }
+    transpose_blocks(natural, ordered);
+    for (std::size_t j = 0; j < 4; ++j) bp[b * 4 + j] = _mm512_sub_epi32(ordered[j], _mm512_mullo_epi32(zp_u, sums[j]));
   }
-  return {reinterpret_cast<const __m512i*>(wp), reinterpret_cast<const __m512i*>(bp), c, in.is_signed};
+  return {wp, bp, c, in.is_signed};
 }
 
 // Output pixels along one output row, as many as share interleaved columns.
@@ -367,7 +399,7 @@ inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const 
                                const conv2d_shape& s, std::size_t pixel_stride, const std::uint8_t* zero_row,
                                const depthwise_vnni_layout& l) noexcept {
   constexpr std::size_t max_columns = (depthwise_run_pixels - 1) * 2 + 3;
-  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80)), zero = _mm512_setzero_si512();
+  const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const std::size_t columns = (run.count - 1) * run.stride + 3;
   __m512i column[max_columns][4];
   for (std::size_t b = 0, c0 = 0; c0 < l.channels; ++b, c0 += 64) {
@@ -384,12 +416,7 @@ inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const 
         a[ky] = _mm512_maskz_loadu_epi8(m, at);
         if (l.is_signed) a[ky] = _mm512_xor_si512(a[ky], flip);
       }
-      const __m512i lo01 = _mm512_unpacklo_epi8(a[0], a[1]), hi01 = _mm512_unpackhi_epi8(a[0], a[1]);
-      const __m512i lo2 = _mm512_unpacklo_epi8(a[2], zero), hi2 = _mm512_unpackhi_epi8(a[2], zero);
-      column[k][0] = _mm512_unpacklo_epi16(lo01, lo2);
-      column[k][1] = _mm512_unpackhi_epi16(lo01, lo2);
-      column[k][2] = _mm512_unpacklo_epi16(hi01, hi2);
-      column[k][3] = _mm512_unpackhi_epi16(hi01, hi2);
+      interleave_rows(a[0], a[1], a[2], column[k]);
     }
     const __m512i* wb = l.weights + b * 12;
     for (std::size_t q = 0; q < run.count; ++q) {
@@ -401,13 +428,8 @@ inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const 
           acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], col[j], _mm512_load_si512(wb + kx * 4 + j));
         }
       }
-      // Back to channel order: output vector L is lane L of acc_v[0..3].
-      const __m512i t01lo = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0x44);
-      const __m512i t23lo = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0x44);
-      const __m512i t01hi = _mm512_shuffle_i32x4(acc_v[0], acc_v[1], 0xEE);
-      const __m512i t23hi = _mm512_shuffle_i32x4(acc_v[2], acc_v[3], 0xEE);
-      const __m512i out[4] = {_mm512_shuffle_i32x4(t01lo, t23lo, 0x88), _mm512_shuffle_i32x4(t01lo, t23lo, 0xDD),
-                              _mm512_shuffle_i32x4(t01hi, t23hi, 0x88), _mm512_shuffle_i32x4(t01hi, t23hi, 0xDD)};
+      __m512i out[4];
+      transpose_blocks(acc_v, out);  // back to channel order
       std::int32_t* dst = acc + q * acc_stride + c0;
       for (std::size_t v = 0; v < 4 && v * 16 < left; ++v) {
         const std::size_t n = std::min<std::size_t>(16, left - v * 16);
