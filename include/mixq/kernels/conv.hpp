@@ -302,6 +302,11 @@ MIXQ_INLINE void depthwise_pixel(std::int32_t* acc, const std::uint8_t* const* x
   }
 }
 
+// Output pixels the depthwise kernel computes before requantizing them
+// together; on AVX-512 VNNI a run along one output row, whose pixels share
+// interleaved input columns.
+inline constexpr std::size_t depthwise_run_pixels = 8;
+
 #if MIXQ_WITH_AVX512VNNI
 // The AVX-512 VNNI depthwise kernel takes the three taps of one kernel column
 // a vpdpbusd: each 32-bit lane holds one channel's codes in the three input
@@ -324,6 +329,19 @@ struct depthwise_vnni_layout {
   std::size_t channels;
   bool is_signed;
 };
+
+// The bytes of a 64-channel block that hold channels, `left` of them from its start.
+MIXQ_INLINE __mmask64 block_mask(std::size_t left) noexcept {
+  return left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+}
+
+// f(v, mask) for each vector of 16 channels that holds some of `left`.
+template <class F>
+MIXQ_INLINE void for_each_vector(std::size_t left, F&& f) noexcept {
+  for (std::size_t v = 0; v < 4 && v * 16 < left; ++v) {
+    f(v, static_cast<__mmask16>((1u << std::min<std::size_t>(16, left - v * 16)) - 1u));
+  }
+}
 
 // Three rows of 64 bytes interleaved byte by byte, a zero fourth: dword i of
 // lane L of v[j] holds the three bytes of channel L*16 + j*4 + i.
@@ -360,7 +378,7 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
   const __m512i zp_u = _mm512_set1_epi32(in.is_signed ? in.zero_point + 128 : in.zero_point);
   for (std::size_t b = 0, c0 = 0; c0 < c; ++b, c0 += 64) {
     const std::size_t left = c - c0;
-    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    const __mmask64 m = block_mask(left);
     __m512i sums[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
     for (std::size_t kx = 0; kx < 3; ++kx) {
       const auto row = [&](std::size_t ky) {
@@ -382,9 +400,6 @@ inline depthwise_vnni_layout prepare_depthwise_vnni(const std::int8_t* w, const 
   return {wp, bp, c, in.is_signed};
 }
 
-// Output pixels along one output row, as many as share interleaved columns.
-inline constexpr std::size_t depthwise_run_pixels = 8;
-
 // A run of `count` output pixels of one output row: the input rows under the
 // kernel's three rows (null outside the image), and the input column under
 // the first pixel's left tap.
@@ -394,17 +409,17 @@ struct depthwise_run {
   std::size_t count, stride;
 };
 
-// acc[q * acc_stride + c] for the run's pixels q and every channel c.
-inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const depthwise_run& run,
-                               const conv2d_shape& s, std::size_t pixel_stride, const std::uint8_t* zero_row,
-                               const depthwise_vnni_layout& l) noexcept {
+// The run's sums: sink(q, c0, sums) receives pixel q's four vectors of
+// channels [c0, c0 + 64) in channel order, exact and with the bias.
+template <class Sink>
+void depthwise_run_vnni(const depthwise_run& run, const conv2d_shape& s, std::size_t pixel_stride,
+                        const std::uint8_t* zero_row, const depthwise_vnni_layout& l, const Sink& sink) noexcept {
   constexpr std::size_t max_columns = (depthwise_run_pixels - 1) * 2 + 3;
   const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
   const std::size_t columns = (run.count - 1) * run.stride + 3;
   __m512i column[max_columns][4];
   for (std::size_t b = 0, c0 = 0; c0 < l.channels; ++b, c0 += 64) {
-    const std::size_t left = l.channels - c0;
-    const __mmask64 m = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+    const __mmask64 m = block_mask(l.channels - c0);
     for (std::size_t k = 0; k < columns; ++k) {
       const std::ptrdiff_t x = run.x0 + static_cast<std::ptrdiff_t>(k);
       const bool inside = x >= 0 && x < static_cast<std::ptrdiff_t>(s.width);
@@ -428,16 +443,38 @@ inline void depthwise_run_vnni(std::int32_t* acc, std::size_t acc_stride, const 
           acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], col[j], _mm512_load_si512(wb + kx * 4 + j));
         }
       }
-      __m512i out[4];
-      transpose_blocks(acc_v, out);  // back to channel order
-      std::int32_t* dst = acc + q * acc_stride + c0;
-      for (std::size_t v = 0; v < 4 && v * 16 < left; ++v) {
-        const std::size_t n = std::min<std::size_t>(16, left - v * 16);
-        _mm512_mask_storeu_epi32(dst + v * 16, static_cast<__mmask16>((1u << n) - 1u), out[v]);
-      }
+      __m512i sums[4];
+      transpose_blocks(acc_v, sums);  // back to channel order
+      sink(q, c0, sums);
     }
   }
 }
+
+// A sink of depthwise_run_vnni: int32 sums at acc[q * stride + c].
+struct depthwise_to_sums {
+  std::int32_t* acc;
+  std::size_t stride, channels;
+  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* sums) const noexcept {
+    for_each_vector(channels - c0, [&](std::size_t v, __mmask16 m) {
+      _mm512_mask_storeu_epi32(acc + q * stride + c0 + v * 16, m, sums[v]);
+    });
+  }
+};
+
+// A sink of depthwise_run_vnni: 8-bit codes under the plan (one that
+// requantizes_by_lanes accepts, Lanes its rule) at out[q * stride + c].
+template <class Lanes>
+struct depthwise_to_codes {
+  const requantize_plan& plan;
+  std::uint8_t* out;
+  std::size_t stride, channels;
+  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* sums) const noexcept {
+    for_each_vector(channels - c0, [&](std::size_t v, __mmask16 m) {
+      const Lanes codes(plan, c0 + v * 16, m);
+      _mm_mask_storeu_epi8(out + q * stride + c0 + v * 16, m, codes(sums[v]));
+    });
+  }
+};
 #endif
 
 }  // namespace detail
@@ -475,7 +512,7 @@ struct depthwise_fn : detail::kernel_functor<> {
     const std::size_t c = s.channels;
     // Accumulators for a few output pixels at a time, requantized together
     // (each channel's parameters loaded once for the rows).
-    constexpr std::size_t rows_at_once = 8;
+    constexpr std::size_t rows_at_once = detail::depthwise_run_pixels;
     auto* acc = detail::scratch<std::int32_t, 9>(rows_at_once * c);
     auto* no_offset = detail::scratch<std::int32_t, 10>(c);  // the bias is already in acc
     std::fill(no_offset, no_offset + c, 0);
@@ -486,24 +523,48 @@ struct depthwise_fn : detail::kernel_functor<> {
     const auto planned = detail::plan_output(out, c);
 #if MIXQ_WITH_AVX512VNNI
     if constexpr (P == kernel_path::avx512vnni) {
-      static_assert(detail::depthwise_run_pixels == rows_at_once);
       const auto layout = detail::prepare_depthwise_vnni(weights, bias, c, in);
       const std::size_t oh = s.out_height(), ow = s.out_width();
-      for (std::size_t p = pixels.begin; p < pixels.end;) {
-        // A run ends with the pixels, the output row, or rows_at_once pixels.
-        const std::size_t image = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
-        detail::depthwise_run run{{}, static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left),
-                                  std::min({rows_at_once, ow - x, pixels.end - p}), s.stride_w};
-        for (std::size_t ky = 0; ky < 3; ++ky) {
-          const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
-          run.rows[ky] = iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height)
-                             ? in.data + (image * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride
-                             : nullptr;
+      // each(run, p) for the runs that cover the pixels, p the run's first.
+      const auto for_each_run = [&](auto&& each) {
+        for (std::size_t p = pixels.begin; p < pixels.end;) {
+          // A run ends with the pixels, the output row, or rows_at_once pixels.
+          const std::size_t image = p / (oh * ow), y = (p / ow) % oh, x = p % ow;
+          detail::depthwise_run run{{}, static_cast<std::ptrdiff_t>(x * s.stride_w) - static_cast<std::ptrdiff_t>(s.pad_left),
+                                    std::min({rows_at_once, ow - x, pixels.end - p}), s.stride_w};
+          for (std::size_t ky = 0; ky < 3; ++ky) {
+            const auto iy = static_cast<std::ptrdiff_t>(y * s.stride_h + ky) - static_cast<std::ptrdiff_t>(s.pad_top);
+            run.rows[ky] = iy >= 0 && iy < static_cast<std::ptrdiff_t>(s.height)
+                               ? in.data + (image * s.height + static_cast<std::size_t>(iy)) * s.width * in.pixel_stride
+                               : nullptr;
+          }
+          each(run, p);
+          p += run.count;
         }
-        detail::depthwise_run_vnni(acc, c, run, s, in.pixel_stride, zero_row, layout);
-        detail::store_tile<P>(acc, c, run.count, 0, c, no_offset, p, planned);
-        p += run.count;
+      };
+      if constexpr (std::is_same_v<Output, requantized_output>) {
+        // Codes straight from the registers where the rule allows.
+        const auto to_codes = [&](auto lanes) {
+          using lanes_t = typename decltype(lanes)::type;
+          for_each_run([&](const detail::depthwise_run& run, std::size_t p) {
+            detail::depthwise_run_vnni(run, s, in.pixel_stride, zero_row, layout,
+                                       detail::depthwise_to_codes<lanes_t>{planned.plan, out.data + p * out.stride,
+                                                                           out.stride, c});
+          });
+        };
+        if (detail::requantizes_by_lanes(planned.plan)) {
+          if (planned.plan.params.rule == requantize_rule::float32) {
+            to_codes(std::type_identity<detail::fp32_lanes>{});
+          } else {
+            to_codes(std::type_identity<detail::right_lanes>{});
+          }
+          return;
+        }
       }
+      for_each_run([&](const detail::depthwise_run& run, std::size_t p) {
+        detail::depthwise_run_vnni(run, s, in.pixel_stride, zero_row, layout, detail::depthwise_to_sums{acc, c, c});
+        detail::store_tile<P>(acc, c, run.count, 0, c, no_offset, p, planned);
+      });
       return;
     }
 #endif

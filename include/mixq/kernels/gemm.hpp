@@ -96,8 +96,14 @@ struct tile_args {
   const std::int32_t* column_sums = nullptr;  // of the first panel
   std::int32_t* tile = nullptr;               // rows x (panels * panel), exact sum_k a * w
   // When set, paths with direct_output write r + direct_offsets[n] straight
-  // into this int32 output (columns [0, direct_width)) instead of the tile.
+  // into the output (columns [0, direct_width), rows direct_stride elements
+  // apart) instead of the tile: int32 values at `direct`, or at
+  // `direct_codes` their 8-bit codes under `direct_plan` (one that
+  // requantizes_by_lanes accepts; its channels from direct_channel on).
   std::int32_t* direct = nullptr;
+  std::uint8_t* direct_codes = nullptr;
+  const requantize_plan* direct_plan = nullptr;
+  std::size_t direct_channel = 0;
   std::size_t direct_stride = 0;
   const std::int32_t* direct_offsets = nullptr;
   std::size_t direct_width = 0;
@@ -110,7 +116,7 @@ struct tile_args {
 //   reads_subbyte(rows)   whether tiles of `rows` rows read 4/2-bit panels in place
 //   expand(w, l, kb, out) a sub-byte panel expanded to the 8-bit layout
 //   panels_for(bits, m)   consecutive panels a single block of m rows takes at once
-//   direct_output         whether tile() can write int32 results itself (tile_args::direct)
+//   direct_output         whether tile() can write results itself (tile_args::direct, direct_codes)
 //   tile(t)               the sums of one tile, exact, into t.tile (or t.direct)
 template <class Path>
 concept GemmPath = requires(int bits, std::size_t rows, const std::uint8_t* packed, const weight_layout& layout,
@@ -455,6 +461,19 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
   t.panel_stride = w.panel_bytes();
   t.k = k;
   t.code_bits = layout.bits;
+  // Tiles that can write the output themselves do: int32 results, or 8-bit
+  // codes under a rule they run on their own sums.
+  bool direct = false;
+  if constexpr (path::direct_output) {
+    if constexpr (std::is_same_v<Output, int32_output>) {
+      direct = true;
+      t.direct_stride = out.stride;
+    } else {
+      direct = requantizes_by_lanes(out.plan);
+      t.direct_plan = &out.plan;
+      t.direct_stride = out.out.stride;
+    }
+  }
   const std::size_t chunk =
       unpack ? std::max<std::size_t>(mr, gemm_unpack_chunk_bytes / lda / mr * mr) : std::max<std::size_t>(m_count, 1);
   auto* lanes = unpack ? scratch<std::uint8_t, 3>(std::min(chunk, m_count) * lda) : nullptr;
@@ -489,9 +508,13 @@ void gemm_driver(const activation_matrix& a_in, const packed_weight_matrix& w, c
         t.a = a + (m - c0) * lda;
         t.rows = std::min(tile_mr, c_end - m);
         t.tile = tile;
-        if constexpr (path::direct_output && std::is_same_v<Output, int32_output>) {
-          t.direct = out.data + (rows.begin + m) * out.stride + n0;
-          t.direct_stride = out.stride;
+        if (direct) {
+          if constexpr (std::is_same_v<Output, int32_output>) {
+            t.direct = out.data + (rows.begin + m) * out.stride + n0;
+          } else {
+            t.direct_codes = out.out.data + (rows.begin + m) * out.out.stride + n0;
+          }
+          t.direct_channel = n0;
           t.direct_offsets = offsets + n0;
           t.direct_width = width;
           path::tile(t);

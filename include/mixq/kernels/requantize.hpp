@@ -231,66 +231,77 @@ struct requantize_block {
   }
 };
 
-// The same for multipliers below one (every shift <= 0, the usual case):
-// no left shift, and the rounding divide's constants loaded from the plan.
-template <bool PerChannel, bool Offset>
-void requantize_avx512_right(const requantize_block& block, const requantize_plan& plan) noexcept {
+// 16 lanes of one group of channels under TFLite's rule, for multipliers
+// below one (every shift <= 0, the usual case): no left shift, and the
+// rounding divide's constants loaded from the plan. Channels c, c + 1, ...
+// (the lanes of m only).
+struct right_lanes {
+  __m512i mult, right, mask, half, zp, lo, hi;
+
+  MIXQ_INLINE right_lanes(const requantize_plan& plan, std::size_t c, __mmask16 m) noexcept
+      : zp(_mm512_set1_epi32(plan.params.zero_point)),
+        lo(_mm512_set1_epi32(plan.params.min)),
+        hi(_mm512_set1_epi32(plan.params.max)) {
+    if (plan.params.per_channel) {
+      mult = _mm512_maskz_loadu_epi32(m, plan.multiplier + c);
+      right = _mm512_maskz_loadu_epi32(m, plan.right + c);
+      mask = _mm512_maskz_loadu_epi32(m, plan.mask + c);
+      half = _mm512_maskz_loadu_epi32(m, plan.half + c);
+    } else {
+      mult = _mm512_set1_epi32(plan.multiplier[0]);
+      right = _mm512_set1_epi32(plan.right[0]);
+      mask = _mm512_set1_epi32(plan.mask[0]);
+      half = _mm512_set1_epi32(plan.half[0]);
+    }
+  }
+  // The codes of x (offsets already added), one byte per lane.
+  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept {
+    const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(x, mult), right, mask, half), zp);
+    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi));
+  }
+};
+
+// The same under the float32 rule: a conversion, a multiply, a clamp and a
+// rounding conversion (the default rounding mode rounds half to even).
+struct fp32_lanes {
+  __m512 scale, lo, hi;
+  __m512i zp;
+
+  MIXQ_INLINE fp32_lanes(const requantize_plan& plan, std::size_t c, __mmask16 m) noexcept
+      : scale(plan.params.per_channel ? _mm512_maskz_loadu_ps(m, plan.params.scale + c)
+                                      : _mm512_set1_ps(plan.params.scale[0])),
+        lo(_mm512_set1_ps(static_cast<float>(plan.params.min - plan.params.zero_point))),
+        hi(_mm512_set1_ps(static_cast<float>(plan.params.max - plan.params.zero_point))),
+        zp(_mm512_set1_epi32(plan.params.zero_point)) {}
+  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept {
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(x), scale);
+    f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp));
+  }
+};
+
+// Whether 8-bit codes under the plan come from right_lanes or fp32_lanes,
+// which kernels may then run on their own sums (no int32 round trip).
+inline bool requantizes_by_lanes(const requantize_plan& plan) noexcept {
+  return plan.params.bits == 8 &&
+         (plan.params.rule == requantize_rule::float32 || (!plan.saturation && !plan.left));
+}
+
+// A block of rows through Lanes: each group of 16 channels' parameters
+// are loaded once and run down every row.
+template <class Lanes, bool Offset>
+void requantize_avx512_block(const requantize_block& block, const requantize_plan& plan) noexcept {
   // A copy the code stores cannot alias (they are bytes), so it stays in registers.
   const requantize_block b = block;
-  const requantize_params& p = plan.params;
-  const std::size_t c = PerChannel ? b.c0 : 0;
-  const std::int32_t* mult_at = plan.multiplier + c;
-  const std::int32_t* right_at = plan.right + c;
-  const std::int32_t* mask_at = plan.mask + c;
-  const std::int32_t* half_at = plan.half + c;
-  const __m512i zp = _mm512_set1_epi32(p.zero_point);
-  const __m512i lo = _mm512_set1_epi32(p.min);
-  const __m512i hi = _mm512_set1_epi32(p.max);
   b.for_each_group([&](std::size_t i, __mmask16 m, auto full) {
-    const __m512i offset = Offset ? _mm512_maskz_loadu_epi32(m, p.offset + b.c0 + i) : _mm512_setzero_si512();
-    __m512i mult, right, mask, half;
-    if constexpr (PerChannel) {
-      mult = _mm512_maskz_loadu_epi32(m, mult_at + i);
-      right = _mm512_maskz_loadu_epi32(m, right_at + i);
-      mask = _mm512_maskz_loadu_epi32(m, mask_at + i);
-      half = _mm512_maskz_loadu_epi32(m, half_at + i);
-    } else {
-      mult = _mm512_set1_epi32(mult_at[0]);
-      right = _mm512_set1_epi32(right_at[0]);
-      mask = _mm512_set1_epi32(mask_at[0]);
-      half = _mm512_set1_epi32(half_at[0]);
-    }
+    const Lanes codes(plan, b.c0 + i, m);
+    const __m512i offset = Offset ? _mm512_maskz_loadu_epi32(m, plan.params.offset + b.c0 + i) : _mm512_setzero_si512();
     for (std::size_t r = 0; r < b.rows; ++r) {
       const std::int32_t* at = b.x + r * b.x_stride + i;
       _mm_prefetch(reinterpret_cast<const char*>(at) + requantize_prefetch_bytes, _MM_HINT_T0);
       __m512i v = _mm512_maskz_loadu_epi32(m, at);
       if constexpr (Offset) v = _mm512_add_epi32(v, offset);
-      const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(v, mult), right, mask, half), zp);
-      b.store(r, i, m, full, _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi)));
-    }
-  });
-}
-
-// The float32 rule: a conversion, a multiply, a clamp and a rounding
-// conversion per 16 lanes (the default rounding mode rounds half to even).
-template <bool PerChannel, bool Offset>
-void requantize_avx512_fp32(const requantize_block& block, const requantize_plan& plan) noexcept {
-  // A copy the code stores cannot alias (they are bytes), so it stays in registers.
-  const requantize_block b = block;
-  const requantize_params& p = plan.params;
-  const float* scale_at = p.scale + (PerChannel ? b.c0 : 0);
-  const __m512 lo = _mm512_set1_ps(static_cast<float>(p.min - p.zero_point));
-  const __m512 hi = _mm512_set1_ps(static_cast<float>(p.max - p.zero_point));
-  const __m512i zp = _mm512_set1_epi32(p.zero_point);
-  b.for_each_group([&](std::size_t i, __mmask16 m, auto full) {
-    const __m512i offset = Offset ? _mm512_maskz_loadu_epi32(m, p.offset + b.c0 + i) : _mm512_setzero_si512();
-    const __m512 scale = PerChannel ? _mm512_maskz_loadu_ps(m, scale_at + i) : _mm512_set1_ps(scale_at[0]);
-    for (std::size_t r = 0; r < b.rows; ++r) {
-      __m512i v = _mm512_maskz_loadu_epi32(m, b.x + r * b.x_stride + i);
-      if constexpr (Offset) v = _mm512_add_epi32(v, offset);
-      __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), scale);
-      f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
-      b.store(r, i, m, full, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp)));
+      b.store(r, i, m, full, codes(v));
     }
   });
 }
@@ -298,17 +309,9 @@ void requantize_avx512_fp32(const requantize_block& block, const requantize_plan
 inline void requantize_rows_avx512(const requantize_block& b, const requantize_plan& plan) noexcept {
   const bool per_channel = plan.params.per_channel, offset = plan.params.offset != nullptr;
   if (plan.params.rule == requantize_rule::float32) {
-    if (per_channel) {
-      offset ? requantize_avx512_fp32<true, true>(b, plan) : requantize_avx512_fp32<true, false>(b, plan);
-    } else {
-      offset ? requantize_avx512_fp32<false, true>(b, plan) : requantize_avx512_fp32<false, false>(b, plan);
-    }
+    offset ? requantize_avx512_block<fp32_lanes, true>(b, plan) : requantize_avx512_block<fp32_lanes, false>(b, plan);
   } else if (!plan.saturation && !plan.left) {
-    if (per_channel) {
-      offset ? requantize_avx512_right<true, true>(b, plan) : requantize_avx512_right<true, false>(b, plan);
-    } else {
-      offset ? requantize_avx512_right<false, true>(b, plan) : requantize_avx512_right<false, false>(b, plan);
-    }
+    offset ? requantize_avx512_block<right_lanes, true>(b, plan) : requantize_avx512_block<right_lanes, false>(b, plan);
   } else {
     for (std::size_t r = 0; r < b.rows; ++r) {
       const std::int32_t* x = b.x + r * b.x_stride;

@@ -911,15 +911,30 @@ TEST_CASE("depthwise 3x3 matches the reference", "[kernels][conv]") {
             REQUIRE(part[i] == (written ? want[i] : 7));
           }
         }
-        const auto mult = random_multipliers(r, s.channels);
-        auto p = random_requantize(r, mult, 4, false);
-        std::vector<float> scales;
-        fp32_sometimes(r, p, mult, scales);
-        const std::size_t row_bytes = mixq::packed_row_bytes(s.channels, 4);
-        std::vector<std::uint8_t> q(s.out_pixels() * row_bytes, 0);
-        table.depthwise_rq(s, in, w.data(), bias_ptr, {q.data(), row_bytes, p}, {});
-        REQUIRE(q == mixq::reference::requantize(
-                         {.x = want.data(), .rows = s.out_pixels(), .cols = s.channels, .x_stride = s.channels, .params = p}));
+        // Codes of 8 bits (which the AVX-512 path requantizes in registers)
+        // and of 4, for all the pixels and for a range of them.
+        for (int obits : {8, 4}) {
+          const auto mult = random_multipliers(r, r.coin() ? s.channels : 1);
+          auto p = random_requantize(r, mult, obits, r.coin());
+          std::vector<float> scales;
+          fp32_sometimes(r, p, mult, scales);
+          INFO(obits << "-bit codes, rule " << (p.rule == mixq::requantize_rule::float32 ? "fp32" : "tflite")
+                     << (p.per_channel ? ", per channel" : ", per tensor"));
+          const std::size_t row_bytes = mixq::packed_row_bytes(s.channels, obits);
+          const auto expect = mixq::reference::requantize(
+              {.x = want.data(), .rows = s.out_pixels(), .cols = s.channels, .x_stride = s.channels, .params = p});
+          std::vector<std::uint8_t> q(s.out_pixels() * row_bytes, 0);
+          table.depthwise_rq(s, in, w.data(), bias_ptr, {q.data(), row_bytes, p}, {});
+          REQUIRE(q == expect);
+          const std::size_t begin = r.size(0, s.out_pixels() - 1), end = r.size(begin + 1, s.out_pixels());
+          INFO("pixels [" << begin << ", " << end << ")");
+          std::fill(q.begin(), q.end(), std::uint8_t{0xa5});
+          table.depthwise_rq(s, in, w.data(), bias_ptr, {q.data(), row_bytes, p}, {begin, end});
+          for (std::size_t i = 0; i < q.size(); ++i) {
+            const bool written = i >= begin * row_bytes && i < end * row_bytes;
+            REQUIRE(q[i] == (written ? expect[i] : 0xa5));
+          }
+        }
       }
       SECTION("bad shapes") {
         mixq::conv2d_shape s{.batch = 1, .height = 4, .width = 4, .channels = 2, .kernel_h = 5, .kernel_w = 5};

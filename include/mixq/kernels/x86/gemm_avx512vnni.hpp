@@ -164,30 +164,61 @@ void vnni_gemv_subbyte(const std::uint8_t* a, const std::uint8_t* b, std::size_t
 }
 
 // The end of a tile: the sums leave exact (sub-byte scaling and the signed
-// shift undone), either into t.tile or, with t.direct, straight into the
-// int32 output with the offsets added. sum(r, v) gives row r's vector v.
+// shift undone), either into t.tile or, with t.direct / t.direct_codes,
+// straight into the output with the offsets added (as int32, or as codes
+// requantized in registers). sum(r, v) gives row r's vector v.
 template <int Bits, std::size_t Rows, bool Signed, std::size_t Panels, std::size_t Vectors, class Sum>
 MIXQ_INLINE void vnni_finish(const tile_args& t, Sum&& sum) noexcept {
-  unroll<Vectors>([&](auto v) MIXQ_INLINE_LAMBDA {
-    __m512i correction = _mm512_setzero_si512();
-    if constexpr (Signed) correction = _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
-    const auto exact = [&](auto r) MIXQ_INLINE_LAMBDA {
-      __m512i x = sum(r, v);
-      if constexpr (Bits != 8) x = _mm512_srai_epi32(x, 8 - Bits);
-      return _mm512_sub_epi32(x, correction);
-    };
-    if (t.direct != nullptr) {
+  const auto correction = [&](auto v) MIXQ_INLINE_LAMBDA {
+    if constexpr (Signed) return _mm512_slli_epi32(_mm512_loadu_si512(t.column_sums + 16 * v), 7);
+    return _mm512_setzero_si512();
+  };
+  // Row r's vector v, exact, plus `add`.
+  const auto exact = [&](auto r, auto v, __m512i add) MIXQ_INLINE_LAMBDA {
+    __m512i x = sum(r, v);
+    if constexpr (Bits != 8) x = _mm512_srai_epi32(x, 8 - Bits);
+    return _mm512_add_epi32(x, add);
+  };
+  if (t.direct == nullptr && t.direct_codes == nullptr) {
+    unroll<Vectors>([&](auto v) MIXQ_INLINE_LAMBDA {
+      const __m512i add = _mm512_sub_epi32(_mm512_setzero_si512(), correction(v));
+      unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA {
+        _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, exact(r, v, add));
+      });
+    });
+    return;
+  }
+  // write(v, first, valid, result) for each vector of real columns; result(r)
+  // is row r's with its offsets.
+  const auto to_output = [&](auto&& write) MIXQ_INLINE_LAMBDA {
+    unroll<Vectors>([&](auto v) MIXQ_INLINE_LAMBDA {
       const std::size_t first = 16 * v;
       const std::size_t count = t.direct_width > first ? std::min<std::size_t>(16, t.direct_width - first) : 0;
       const __mmask16 valid = static_cast<__mmask16>((1u << count) - 1u);
-      const __m512i offset = _mm512_maskz_loadu_epi32(valid, t.direct_offsets + first);
+      const __m512i add = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(valid, t.direct_offsets + first), correction(v));
+      write(first, valid, [&](auto r) MIXQ_INLINE_LAMBDA { return exact(r, v, add); });
+    });
+  };
+  const auto to_codes = [&](auto lanes) MIXQ_INLINE_LAMBDA {
+    using lanes_t = typename decltype(lanes)::type;
+    to_output([&](std::size_t first, __mmask16 valid, auto&& result) MIXQ_INLINE_LAMBDA {
+      const lanes_t codes(*t.direct_plan, t.direct_channel + first, valid);
       unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA {
-        _mm512_mask_storeu_epi32(t.direct + r * t.direct_stride + first, valid, _mm512_add_epi32(exact(r), offset));
+        _mm_mask_storeu_epi8(t.direct_codes + r * t.direct_stride + first, valid, codes(result(r)));
       });
-    } else {
-      unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA { _mm512_storeu_si512(t.tile + r * 64 * Panels + 16 * v, exact(r)); });
-    }
-  });
+    });
+  };
+  if (t.direct != nullptr) {
+    to_output([&](std::size_t first, __mmask16 valid, auto&& result) MIXQ_INLINE_LAMBDA {
+      unroll<Rows>([&](auto r) MIXQ_INLINE_LAMBDA {
+        _mm512_mask_storeu_epi32(t.direct + r * t.direct_stride + first, valid, result(r));
+      });
+    });
+  } else if (t.direct_plan->params.rule == requantize_rule::float32) {
+    to_codes(std::type_identity<fp32_lanes>{});
+  } else {
+    to_codes(std::type_identity<right_lanes>{});
+  }
 }
 
 // A tile: Rows rows against Panels consecutive panels, over the whole of K.
