@@ -410,7 +410,7 @@ struct depthwise_run {
 };
 
 // The run's sums: sink(q, c0, sums) receives pixel q's four vectors of
-// channels [c0, c0 + 64) in channel order, exact and with the bias.
+// channels [c0, c0 + 64) in the interleaved order, exact and with the bias.
 template <class Sink>
 void depthwise_run_vnni(const depthwise_run& run, const conv2d_shape& s, std::size_t pixel_stride,
                         const std::uint8_t* zero_row, const depthwise_vnni_layout& l, const Sink& sink) noexcept {
@@ -443,9 +443,7 @@ void depthwise_run_vnni(const depthwise_run& run, const conv2d_shape& s, std::si
           acc_v[j] = _mm512_dpbusd_epi32(acc_v[j], col[j], _mm512_load_si512(wb + kx * 4 + j));
         }
       }
-      __m512i sums[4];
-      transpose_blocks(acc_v, sums);  // back to channel order
-      sink(q, c0, sums);
+      sink(q, c0, acc_v);
     }
   }
 }
@@ -454,25 +452,68 @@ void depthwise_run_vnni(const depthwise_run& run, const conv2d_shape& s, std::si
 struct depthwise_to_sums {
   std::int32_t* acc;
   std::size_t stride, channels;
-  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* sums) const noexcept {
+  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* interleaved) const noexcept {
+    __m512i sums[4];
+    transpose_blocks(interleaved, sums);  // back to channel order
     for_each_vector(channels - c0, [&](std::size_t v, __mmask16 m) {
       _mm512_mask_storeu_epi32(acc + q * stride + c0 + v * 16, m, sums[v]);
     });
   }
 };
 
-// A sink of depthwise_run_vnni: 8-bit codes under the plan (one that
-// requantizes_by_lanes accepts, Lanes its rule) at out[q * stride + c].
+// The plan with its per-channel arrays in the interleaved order, blocks of
+// 64 channels (zeros past the channels), so that a requantizer reads the
+// parameters of interleaved vector j of the block at c0 from channel
+// c0 + 16 j on. A per-tensor plan is returned as it is.
+inline requantize_plan interleave_plan(const requantize_plan& plan, std::size_t channels) noexcept {
+  if (!plan.params.per_channel) return plan;
+  const std::size_t padded = (channels + 63) / 64 * 64;
+  const bool fp32 = plan.params.rule == requantize_rule::float32;
+  const void* from[4] = {plan.params.scale, nullptr, nullptr, nullptr};
+  if (!fp32) from[0] = plan.multiplier, from[1] = plan.right, from[2] = plan.mask, from[3] = plan.half;
+  auto* to = scratch<std::int32_t, 13>((fp32 ? 1 : 4) * padded);
+  for (std::size_t a = 0; a < (fp32 ? 1u : 4u); ++a) {
+    const auto* in = static_cast<const std::int32_t*>(from[a]);
+    for (std::size_t c0 = 0; c0 < channels; c0 += 64) {
+      __m512i natural[4], ordered[4];
+      for (std::size_t v = 0; v < 4; ++v) natural[v] = _mm512_setzero_si512();
+      for_each_vector(channels - c0, [&](std::size_t v, __mmask16 m) {
+        natural[v] = _mm512_maskz_loadu_epi32(m, in + c0 + v * 16);
+      });
+      transpose_blocks(natural, ordered);  // its own inverse
+      for (std::size_t j = 0; j < 4; ++j) _mm512_storeu_si512(to + a * padded + c0 + j * 16, ordered[j]);
+    }
+  }
+  requantize_plan out = plan;
+  if (fp32) {
+    out.params.scale = reinterpret_cast<const float*>(to);
+  } else {
+    out.multiplier = to;
+    out.right = to + padded;
+    out.mask = to + 2 * padded;
+    out.half = to + 3 * padded;
+  }
+  return out;
+}
+
+// A sink of depthwise_run_vnni: 8-bit codes at out[q * stride + c] under a
+// plan that requantizes_by_lanes accepts (Lanes its rule), made by
+// interleave_plan. The codes stay in the interleaved order until two rounds
+// of packs narrow them, which puts them in channel order: lane L of
+// interleaved vector j holds channels 16 L + 4 j + (0..3), and packing
+// vectors 0-3 lane by lane lines those up as 16 L + (0..15).
 template <class Lanes>
 struct depthwise_to_codes {
-  const requantize_plan& plan;
+  const requantize_plan& plan;  // interleaved
   std::uint8_t* out;
   std::size_t stride, channels;
-  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* sums) const noexcept {
-    for_each_vector(channels - c0, [&](std::size_t v, __mmask16 m) {
-      const Lanes codes(plan, c0 + v * 16, m);
-      _mm_mask_storeu_epi8(out + q * stride + c0 + v * 16, m, codes(sums[v]));
-    });
+  MIXQ_INLINE void operator()(std::size_t q, std::size_t c0, const __m512i* interleaved) const noexcept {
+    __m512i codes[4];
+    for (std::size_t j = 0; j < 4; ++j) codes[j] = Lanes(plan, c0 + j * 16, __mmask16(0xffff)).codes(interleaved[j]);
+    // Codes are within the output's range, so the saturating packs are exact.
+    const __m512i low = _mm512_packs_epi32(codes[0], codes[1]), high = _mm512_packs_epi32(codes[2], codes[3]);
+    const __m512i bytes = plan.params.is_signed ? _mm512_packs_epi16(low, high) : _mm512_packus_epi16(low, high);
+    _mm512_mask_storeu_epi8(out + q * stride + c0, block_mask(channels - c0), bytes);
   }
 };
 #endif
@@ -544,15 +585,16 @@ struct depthwise_fn : detail::kernel_functor<> {
       };
       if constexpr (std::is_same_v<Output, requantized_output>) {
         // Codes straight from the registers where the rule allows.
-        const auto to_codes = [&](auto lanes) {
-          using lanes_t = typename decltype(lanes)::type;
-          for_each_run([&](const detail::depthwise_run& run, std::size_t p) {
-            detail::depthwise_run_vnni(run, s, in.pixel_stride, zero_row, layout,
-                                       detail::depthwise_to_codes<lanes_t>{planned.plan, out.data + p * out.stride,
-                                                                           out.stride, c});
-          });
-        };
         if (detail::requantizes_by_lanes(planned.plan)) {
+          const detail::requantize_plan interleaved = detail::interleave_plan(planned.plan, c);
+          const auto to_codes = [&](auto lanes) {
+            using lanes_t = typename decltype(lanes)::type;
+            for_each_run([&](const detail::depthwise_run& run, std::size_t p) {
+              detail::depthwise_run_vnni(run, s, in.pixel_stride, zero_row, layout,
+                                         detail::depthwise_to_codes<lanes_t>{interleaved, out.data + p * out.stride,
+                                                                             out.stride, c});
+            });
+          };
           if (planned.plan.params.rule == requantize_rule::float32) {
             to_codes(std::type_identity<detail::fp32_lanes>{});
           } else {

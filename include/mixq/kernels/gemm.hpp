@@ -117,7 +117,7 @@ struct tile_args {
 //   expand(w, l, kb, out) a sub-byte panel expanded to the 8-bit layout
 //   panels_for(bits, m)   consecutive panels a single block of m rows takes at once
 //   direct_output         whether tile() can write results itself (tile_args::direct, direct_codes)
-//   tile(t)               the sums of one tile, exact, into t.tile (or t.direct)
+//   tile(t)               the sums of one tile, exact, into t.tile (or the output through t.direct*)
 template <class Path>
 concept GemmPath = requires(int bits, std::size_t rows, const std::uint8_t* packed, const weight_layout& layout,
                             std::uint8_t* out, const tile_args& t) {

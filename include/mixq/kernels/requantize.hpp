@@ -254,11 +254,13 @@ struct right_lanes {
       half = _mm512_set1_epi32(plan.half[0]);
     }
   }
-  // The codes of x (offsets already added), one byte per lane.
-  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept {
+  // The codes of x (offsets already added), one per 32-bit lane.
+  MIXQ_INLINE __m512i codes(__m512i x) const noexcept {
     const __m512i q = _mm512_add_epi32(rdbpot_avx512(srdhm_avx512(x, mult), right, mask, half), zp);
-    return _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(q, lo), hi));
+    return _mm512_min_epi32(_mm512_max_epi32(q, lo), hi);
   }
+  // The same, one byte per lane.
+  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept { return _mm512_cvtepi32_epi8(codes(x)); }
 };
 
 // The same under the float32 rule: a conversion, a multiply, a clamp and a
@@ -273,11 +275,12 @@ struct fp32_lanes {
         lo(_mm512_set1_ps(static_cast<float>(plan.params.min - plan.params.zero_point))),
         hi(_mm512_set1_ps(static_cast<float>(plan.params.max - plan.params.zero_point))),
         zp(_mm512_set1_epi32(plan.params.zero_point)) {}
-  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept {
+  MIXQ_INLINE __m512i codes(__m512i x) const noexcept {
     __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(x), scale);
     f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
-    return _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(f), zp));
+    return _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
   }
+  MIXQ_INLINE __m128i operator()(__m512i x) const noexcept { return _mm512_cvtepi32_epi8(codes(x)); }
 };
 
 // Whether 8-bit codes under the plan come from right_lanes or fp32_lanes,
